@@ -1,0 +1,372 @@
+"""The contract manager's admin: versioned texts, contract templates, the business profile, rates.
+
+Editing a clause template or the general terms never changes a stored row: saving makes
+a new version (version + 1, saved by the current user) and the old versions stay as
+they were, readable in the history under the form and through the "versions" filter.
+Contracts already built from an older version keep what that version said.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from contracts import placeholders
+from contracts.models import (
+    BusinessProfile,
+    ClauseTemplate,
+    Contract,
+    ContractAcceptance,
+    ContractClause,
+    ContractTemplate,
+    ContractVersion,
+    GeneralTerms,
+    HourlyRate,
+    StatutoryInterestRate,
+    SurchargeRule,
+)
+from contracts.samples import preview_template_pdf, preview_text_pdf
+
+
+def placeholder_help() -> list[dict]:
+    """Every placeholder a text may use, as shown in the help panel next to the editor."""
+    rows = [
+        {"tag": f"{{{{ {name} }}}}", "description": description, "table": False}
+        for name, description in placeholders.INLINE.items()
+    ]
+    rows += [
+        {"tag": f"{{{{ {name} }}}}", "description": description, "table": True}
+        for name, description in placeholders.BLOCK.items()
+    ]
+    return rows
+
+
+def pdf_response(pdf: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{slugify(name) or "preview"}.pdf"'
+    return response
+
+
+class VersionsFilter(admin.SimpleListFilter):
+    """Current versions by default; every version on request (the full history)."""
+
+    title = _("versions")
+    parameter_name = "versions"
+
+    def lookups(self, request, model_admin):
+        return [("all", _("All versions"))]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Current only"),
+        }
+        yield {
+            "selected": self.value() == "all",
+            "query_string": changelist.get_query_string({self.parameter_name: "all"}),
+            "display": _("All versions"),
+        }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(pk__in=queryset.model.current().values("pk"))
+
+
+class VersionedTextForm(forms.ModelForm):
+    class Meta:
+        fields = ["key", "language", "title", "body", "change_note"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 26, "cols": 100, "class": "vLargeTextField", "spellcheck": "true"}),
+            "change_note": forms.TextInput(attrs={"size": 80}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "change_note" in self.fields:
+            # Saving makes a new version: say what changed, so the history reads well.
+            self.fields["change_note"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None and not set(self.changed_data) - {"change_note"}:
+            raise ValidationError(_("Nothing in the text changed, so there is no new version to save."))
+        return cleaned
+
+
+class VersionedTextAdmin(admin.ModelAdmin):
+    """Shared by GeneralTerms and ClauseTemplate: every save is a new version."""
+
+    form = VersionedTextForm
+    change_form_template = "admin/contracts/versioned_text_change_form.html"
+    list_display = ["key", "language", "version", "title", "change_note", "created_at", "created_by"]
+    list_display_links = ["key", "title"]
+    list_filter = [VersionsFilter, "language"]
+    search_fields = ["key", "title", "body"]
+    ordering = ["key", "language", "-version"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["version", "created_at", "created_by"]
+    text_fields = ["key", "language", "title", "body", "change_note"]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": self.text_fields}),
+            (_("Version"), {"fields": ["version", "created_at", "created_by"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ["key", "language"]  # a new version of the same text, never a move to another key
+        return fields
+
+    def is_current(self, obj) -> bool:
+        newest = type(obj).objects.filter(key=obj.key, language=obj.language).order_by("-version").first()
+        return newest is not None and newest.pk == obj.pk
+
+    def has_change_permission(self, request, obj=None):
+        # Earlier versions are history: shown read-only, never edited.
+        if obj is not None and not self.is_current(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # versions are append-only; a contract may point at any of them
+
+    def save_model(self, request, obj, form, change):
+        if change and not set(form.changed_data) - {"change_note"}:
+            return  # the form refuses this already; never write a version that says nothing new
+        model = type(obj)
+        with transaction.atomic():
+            newest = (
+                model.objects.select_for_update()
+                .filter(key=obj.key, language=obj.language)
+                .order_by("-version")
+                .first()
+            )
+            if change:
+                # Leave the edited row as it was and insert the edit as a new row.
+                obj.pk = None
+                obj._state.adding = True
+            obj.version = (newest.version if newest else 0) + 1
+            obj.created_by = request.user
+            obj.created_at = timezone.now()
+            obj.save(force_insert=True)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["placeholder_help"] = placeholder_help()
+        if obj is not None:
+            context["versions"] = (
+                type(obj)
+                .objects.filter(key=obj.key, language=obj.language)
+                .select_related("created_by")
+                .order_by("-version")
+            )
+            context["is_current"] = self.is_current(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_preview"
+        return [
+            path("<path:object_id>/preview.pdf", self.admin_site.admin_view(self.preview_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return pdf_response(preview_text_pdf(obj, request.user), f"{obj.key}-{obj.language}-v{obj.version}")
+
+
+@admin.register(GeneralTerms)
+class GeneralTermsAdmin(VersionedTextAdmin):
+    pass
+
+
+@admin.register(ClauseTemplate)
+class ClauseTemplateAdmin(VersionedTextAdmin):
+    list_display = ["key", "language", "version", "category", "title", "change_note", "created_at", "created_by"]
+    list_filter = [VersionsFilter, "language", "category"]
+    text_fields = ["key", "language", "category", "title", "body", "change_note"]
+
+
+class ContractTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ContractTemplate
+        fields = ["name", "language", "is_default", "general_terms_key", "clause_keys"]
+        widgets = {"clause_keys": forms.Textarea(attrs={"rows": 8, "cols": 60})}
+
+    def clean(self):
+        cleaned = super().clean()
+        language, key = cleaned.get("language"), cleaned.get("general_terms_key")
+        if key and language and not GeneralTerms.objects.filter(key=key, language=language).exists():
+            self.add_error("general_terms_key", _("No general terms with this key in this language."))
+        if cleaned.get("is_default") and language:
+            others = ContractTemplate.objects.filter(language=language, is_default=True).exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error(
+                    "is_default",
+                    _("“%(name)s” is already the default for this language; untick it there first.")
+                    % {"name": others.first().name},
+                )
+        return cleaned
+
+
+@admin.register(ContractTemplate)
+class ContractTemplateAdmin(admin.ModelAdmin):
+    form = ContractTemplateForm
+    change_form_template = "admin/contracts/contracttemplate_change_form.html"
+    list_display = ["name", "language", "is_default", "general_terms_key", "clause_count"]
+    list_filter = ["language", "is_default"]
+    search_fields = ["name"]
+    readonly_fields = ["available_keys"]
+    fields = ["name", "language", "is_default", "general_terms_key", "clause_keys", "available_keys"]
+
+    @admin.display(description=_("clauses"))
+    def clause_count(self, obj) -> int:
+        return len(obj.clause_keys) if isinstance(obj.clause_keys, list) else 0
+
+    @admin.display(description=_("clause keys you can use"))
+    def available_keys(self, obj) -> str:
+        language = obj.language if obj is not None and obj.pk else None
+        current = ClauseTemplate.current().order_by("language", "key")
+        if language:
+            current = current.filter(language=language)
+        return ", ".join(f"{c.key} ({c.language})" for c in current) or "—"
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_preview"
+        return [
+            path("<path:object_id>/preview.pdf", self.admin_site.admin_view(self.preview_view), name=name),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id):
+        template = self.get_object(request, object_id)
+        if template is None:
+            raise Http404
+        if not self.has_view_permission(request, template):
+            raise PermissionDenied
+        return pdf_response(preview_template_pdf(template, request.user), f"{template.name}-{template.language}")
+
+
+# -- the freelancer's business and rates ------------------------------------------------
+
+
+@admin.register(BusinessProfile)
+class BusinessProfileAdmin(admin.ModelAdmin):
+    list_display = ["business_name", "owner", "city", "kvk_number", "vat_id"]
+    search_fields = ["business_name", "owner__username", "kvk_number"]
+    list_select_related = ["owner"]
+
+
+class OwnClientForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        owner, client = cleaned.get("owner"), cleaned.get("client")
+        if owner and client and client.owner_id != owner.pk:
+            raise ValidationError({"client": _("Choose one of this owner's own clients.")})
+        return cleaned
+
+
+class OwnRateFilter(admin.SimpleListFilter):
+    title = _("rate for")
+    parameter_name = "for"
+
+    def lookups(self, request, model_admin):
+        return [("own", _("Own rate (all clients)")), ("client", _("Agreed with one client"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "own":
+            return queryset.filter(client__isnull=True)
+        if self.value() == "client":
+            return queryset.filter(client__isnull=False)
+        return queryset
+
+
+@admin.register(HourlyRate)
+class HourlyRateAdmin(admin.ModelAdmin):
+    form = OwnClientForm
+    list_display = ["owner", "client", "valid_from", "amount", "reason"]
+    list_filter = [OwnRateFilter]
+    date_hierarchy = "valid_from"
+    search_fields = ["owner__username", "client__name", "reason"]
+    list_select_related = ["owner", "client"]
+    raw_id_fields = ["client"]
+
+
+@admin.register(SurchargeRule)
+class SurchargeRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "applies_to", "multiplier", "month", "day", "evening_from", "evening_until"]
+    list_filter = ["applies_to"]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner"]
+
+
+# -- contracts: read-only records for support ---------------------------------------------
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContractClauseInline(ReadOnlyAdminMixin, admin.StackedInline):
+    model = ContractClause
+    extra = 0
+    fields = ["position", "category", "title", "body", "source"]
+
+
+class ContractVersionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ContractVersion
+    extra = 0
+    fields = ["number", "created_at", "created_by", "snapshot_sha256"]
+    show_change_link = True
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["project", "language", "status", "created_at"]
+    list_filter = ["status", "language"]
+    search_fields = ["project__name", "project__client__name"]
+    list_select_related = ["project"]
+    inlines = [ContractClauseInline, ContractVersionInline]
+
+
+@admin.register(ContractVersion)
+class ContractVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["contract", "number", "created_at", "created_by", "snapshot_sha256"]
+    search_fields = ["contract__project__name", "snapshot_sha256"]
+    list_select_related = ["contract__project", "created_by"]
+
+
+@admin.register(ContractAcceptance)
+class ContractAcceptanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["version", "typed_name", "contact_email", "decided_at", "decision_ip"]
+    search_fields = ["typed_name", "contact_email"]
+    list_select_related = ["version__contract__project"]
+
+
+@admin.register(StatutoryInterestRate)
+class StatutoryInterestRateAdmin(admin.ModelAdmin):
+    """The operator keeps this table current: a new rate every 1 January and 1 July."""
+
+    list_display = ["kind", "valid_from", "percent"]
+    list_filter = ["kind"]

@@ -1,0 +1,418 @@
+"""The contract manager's world: terms, clause templates, contracts and their versions, rates.
+
+Templates are edited in the admin and versioned: saving a template keeps the old text
+as an earlier version, so a contract built from version 3 still shows what version 3
+said. A contract's version is frozen when it is sent: its snapshot and SHA-256 never
+change; editing afterwards makes the next version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.placeholders import validate_clause_body
+from projects.models import AppendOnly, Client, Project, RuleViolation
+
+
+class Category(models.TextChoices):
+    AGREEMENTS = "agreements", _("Contractual agreements")
+    ANNEX = "annex", _("The annex")
+    DISAGREEMENT = "disagreement", _("Steps when we disagree")
+    COOPERATION = "cooperation", _("Cooperation")
+    RISKS = "risks", _("Risk management plan")
+    LIABILITY = "liability", _("Liability, material and immaterial")
+    DEFINITIONS = "definitions", _("Definitions: information, input and hiring in")
+    RATES = "rates", _("Rates and surcharges")
+    BEEP = "beep", _("The beep system and the bucket")
+    PHASES = "phases", _("Phases, acceptance and deadlines")
+    PAYMENT = "payment", _("Payment")
+
+
+class VersionedText(models.Model):
+    """Append-only versions of a named text: `key` groups them, the highest `version` is current."""
+
+    key = models.SlugField(_("key"), max_length=60, help_text=_("Same key, same text across versions."))
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="nl")
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), validators=[validate_clause_body])
+    change_note = models.CharField(_("what changed"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("saved"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["key", "language", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language}, v{self.version})"
+
+    @classmethod
+    def current(cls):
+        """The newest version of every key and language."""
+        newest = cls.objects.filter(key=models.OuterRef("key"), language=models.OuterRef("language")).order_by(
+            "-version"
+        )
+        return cls.objects.filter(pk=models.Subquery(newest.values("pk")[:1]))
+
+
+class GeneralTerms(VersionedText):
+    class Meta(VersionedText.Meta):
+        verbose_name = _("general terms")
+        verbose_name_plural = _("general terms")
+        constraints = [
+            models.UniqueConstraint("key", "language", "version", name="general_terms_version_unique"),
+        ]
+
+
+class ClauseTemplate(VersionedText):
+    category = models.CharField(_("category"), max_length=20, choices=Category)
+
+    class Meta(VersionedText.Meta):
+        verbose_name = _("clause template")
+        verbose_name_plural = _("clause templates")
+        constraints = [
+            models.UniqueConstraint("key", "language", "version", name="clause_template_version_unique"),
+        ]
+
+
+class ContractTemplate(models.Model):
+    """An ordered set of clause keys plus general terms, in one language."""
+
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="nl")
+    general_terms_key = models.SlugField(_("general terms (key)"), max_length=60, blank=True)
+    clause_keys = models.JSONField(
+        _("clauses, in order"), default=list, help_text=_("The keys of the clause templates, in the order they appear.")
+    )
+    is_default = models.BooleanField(_("default for new contracts"), default=False)
+
+    class Meta:
+        verbose_name = _("contract template")
+        verbose_name_plural = _("contract templates")
+        ordering = ["language", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "language", condition=Q(is_default=True), name="one_default_contract_template_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    def clean(self) -> None:
+        if not isinstance(self.clause_keys, list) or not all(isinstance(k, str) for k in self.clause_keys):
+            raise ValidationError({"clause_keys": _("Give a list of clause keys.")})
+        known = set(ClauseTemplate.objects.filter(language=self.language).values_list("key", flat=True))
+        unknown = [k for k in self.clause_keys if k not in known]
+        if unknown:
+            raise ValidationError(
+                {"clause_keys": _("No clause template with these keys: %(keys)s") % {"keys": ", ".join(unknown)}}
+            )
+
+    def clauses(self) -> list[ClauseTemplate]:
+        current = {c.key: c for c in ClauseTemplate.current().filter(language=self.language)}
+        return [current[key] for key in self.clause_keys if key in current]
+
+    def general_terms(self) -> GeneralTerms | None:
+        if not self.general_terms_key:
+            return None
+        return GeneralTerms.current().filter(key=self.general_terms_key, language=self.language).first()
+
+
+# -- the freelancer's business and rates ------------------------------------------------
+
+
+class BusinessProfile(models.Model):
+    """The freelancer's own details, printed on contracts and invoices."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="business")
+    business_name = models.CharField(_("business name"), max_length=200)
+    street_address = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    kvk_number = models.CharField(_("KvK number"), max_length=8, blank=True)
+    vat_id = models.CharField(_("VAT id"), max_length=15, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+
+    class Meta:
+        verbose_name = _("business profile")
+        verbose_name_plural = _("business profiles")
+
+    def __str__(self) -> str:
+        return self.business_name
+
+    @property
+    def address(self) -> str:
+        return ", ".join(p for p in (self.street_address, f"{self.postcode} {self.city}".strip()) if p)
+
+
+class HourlyRate(models.Model):
+    """A dated rate: the freelancer's own (client empty) or agreed with one client."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hourly_rates")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, null=True, blank=True, related_name="hourly_rates", verbose_name=_("client")
+    )
+    valid_from = models.DateField(_("valid from"))
+    amount = models.DecimalField(
+        _("hourly rate (excl. VAT)"), max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    reason = models.CharField(
+        _("reason the client sees"), max_length=300, blank=True, help_text=_("For example: more experience.")
+    )
+
+    class Meta:
+        verbose_name = _("hourly rate")
+        verbose_name_plural = _("hourly rates")
+        ordering = ["owner", "client", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint("owner", "client", "valid_from", name="one_rate_per_day"),
+            models.UniqueConstraint(
+                "owner", "valid_from", condition=Q(client__isnull=True), name="one_own_rate_per_day"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from {self.valid_from}"
+
+    @classmethod
+    def for_client(cls, owner, client: Client | None, on: date) -> HourlyRate | None:
+        """The client's agreed rate on that day, or else the freelancer's own."""
+        rates = cls.objects.filter(owner=owner, valid_from__lte=on).order_by("-valid_from")
+        if client is not None:
+            agreed = rates.filter(client=client).first()
+            if agreed:
+                return agreed
+        return rates.filter(client__isnull=True).first()
+
+
+class SurchargeRule(models.Model):
+    """A multiplier agreed up front: the emergency call on Christmas Eve costs double."""
+
+    class Applies(models.TextChoices):
+        HOLIDAY = "holiday", _("Dutch public holidays")
+        NAMED_DAY = "named_day", _("A named day (e.g. Christmas Eve)")
+        WEEKEND = "weekend", _("Weekends")
+        EVENING = "evening", _("Evening hours")
+        EMERGENCY = "emergency", _("Work flagged as an emergency")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="surcharge_rules")
+    name = models.CharField(_("name"), max_length=100)
+    applies_to = models.CharField(_("applies to"), max_length=10, choices=Applies)
+    multiplier = models.DecimalField(
+        _("multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("1.00")), MaxValueValidator(Decimal("10.00"))],
+        help_text=_("2.00 means double the hourly rate."),
+    )
+    month = models.PositiveSmallIntegerField(
+        _("month"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    day = models.PositiveSmallIntegerField(
+        _("day"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    evening_from = models.TimeField(_("evening from"), null=True, blank=True, default=time(18, 0))
+    evening_until = models.TimeField(_("evening until"), null=True, blank=True, default=time(23, 59, 59))
+
+    class Meta:
+        verbose_name = _("surcharge rule")
+        verbose_name_plural = _("surcharge rules")
+        ordering = ["owner", "-multiplier", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(multiplier__gte=1), name="surcharge_at_least_one"),
+            models.CheckConstraint(
+                condition=~Q(applies_to="named_day") | Q(month__isnull=False, day__isnull=False),
+                name="named_day_has_a_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ×{self.multiplier}"
+
+    def clean(self) -> None:
+        if self.applies_to == self.Applies.NAMED_DAY:
+            if not self.month or not self.day:
+                raise ValidationError(_("A named day needs its month and day."))
+            try:
+                date(2024, self.month, self.day)  # a leap year, so 29 February is allowed
+            except ValueError:
+                raise ValidationError(_("That day does not exist in that month.")) from None
+
+
+# -- a project's contract ---------------------------------------------------------------
+
+
+class Contract(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent to the client")
+        ACCEPTED = "accepted", _("Accepted")
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="contract")
+    template = models.ForeignKey(ContractTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="nl")
+    general_terms = models.ForeignKey(
+        GeneralTerms, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("general terms")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self) -> str:
+        return _("Contract for %(project)s") % {"project": self.project}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status != self.Status.ACCEPTED
+
+
+class ContractClause(models.Model):
+    """A clause of this client's contract: copied from a template, then edited for them."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="clauses")
+    position = models.PositiveSmallIntegerField(_("position"))
+    category = models.CharField(_("category"), max_length=20, choices=Category, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), validators=[validate_clause_body])
+    source = models.ForeignKey(
+        ClauseTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        verbose_name = _("contract clause")
+        verbose_name_plural = _("contract clauses")
+        ordering = ["contract", "position"]
+        constraints = [
+            models.UniqueConstraint("contract", "position", name="clause_position_unique_per_contract"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        if Contract.objects.filter(pk=self.contract_id, status=Contract.Status.ACCEPTED).exists():
+            raise RuleViolation(_("An accepted contract is read-only."))
+        super().save(*args, **kwargs)
+
+
+class ContractVersion(models.Model):
+    """What was sent to the client, frozen: the snapshot of every text and its SHA-256."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    snapshot = models.JSONField(_("snapshot"))
+    snapshot_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("contract version")
+        verbose_name_plural = _("contract versions")
+        ordering = ["contract", "-number"]
+        constraints = [models.UniqueConstraint("contract", "number", name="contract_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contract} v{self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise RuleViolation(_("A sent contract version cannot be changed; edit the contract to make a new one."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuleViolation(_("A sent contract version cannot be deleted."))
+
+    def verify(self) -> bool:
+        from projects.acceptance import snapshot_hash
+
+        return snapshot_hash(self.snapshot) == self.snapshot_sha256
+
+
+class ContractAcceptance(AppendOnly):
+    """The client's acceptance of a contract version: the same evidence as a phase acceptance."""
+
+    version = models.OneToOneField(ContractVersion, on_delete=models.PROTECT, related_name="acceptance")
+    link = models.OneToOneField("links.ClientLink", on_delete=models.PROTECT, related_name="contract_acceptance")
+    typed_name = models.CharField(_("typed name"), max_length=200)
+    contact_name = models.CharField(_("contact"), max_length=200)
+    contact_email = models.EmailField(_("contact email"))
+    viewed_at = models.DateTimeField(_("page opened"), null=True, blank=True)
+    view_ip = models.GenericIPAddressField(_("IP address when opened"), null=True, blank=True)
+    view_user_agent = models.CharField(_("browser when opened"), max_length=500, blank=True)
+    decided_at = models.DateTimeField(_("accepted"))
+    decision_ip = models.GenericIPAddressField(_("IP address of the acceptance"), null=True, blank=True)
+    decision_user_agent = models.CharField(_("browser of the acceptance"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("contract acceptance")
+        verbose_name_plural = _("contract acceptances")
+
+    def __str__(self) -> str:
+        return f"{self.version} accepted by {self.typed_name}"
+
+
+# -- invoices: numbering, and the dated legal tables ---------------------------------------
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number handed out per freelancer and year: one gapless series.
+
+    A number is taken inside the transaction that issues the invoice, with the counter row
+    locked, so concurrent issues queue up and a rolled-back issue gives its number back.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("invoice number series")
+        verbose_name_plural = _("invoice number series")
+        constraints = [models.UniqueConstraint("owner", "year", name="one_invoice_series_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class StatutoryInterestRate(models.Model):
+    """The dated table of Dutch statutory interest; the operator adds each new rate."""
+
+    class Kind(models.TextChoices):
+        COMMERCIAL = "commercial", _("Commercial transactions (art. 6:119a BW)")
+        CONSUMER = "consumer", _("Consumer transactions (art. 6:119 BW)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    valid_from = models.DateField(_("valid from"))
+    percent = models.DecimalField(
+        _("rate (% per year)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        verbose_name = _("statutory interest rate")
+        verbose_name_plural = _("statutory interest rates")
+        ordering = ["kind", "-valid_from"]
+        constraints = [models.UniqueConstraint("kind", "valid_from", name="one_interest_rate_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.percent}% from {self.valid_from}"
+
+    @classmethod
+    def on(cls, kind: str, day: date) -> StatutoryInterestRate | None:
+        return cls.objects.filter(kind=kind, valid_from__lte=day).order_by("-valid_from").first()

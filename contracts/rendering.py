@@ -1,0 +1,185 @@
+"""A contract as data, HTML and PDF: live project data fills the clauses' placeholders."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from contracts import placeholders
+from contracts.models import BusinessProfile, Contract, ContractVersion, HourlyRate, SurchargeRule
+from contracts.placeholders import Table
+from freelance.lib.money import format_money
+from freelance.lib.pdf import PDF_A3B, render_pdf
+from projects.acceptance import snapshot_hash
+
+
+def _date(value) -> str:
+    return date_filter(value, "j F Y") if value else ""
+
+
+def values_and_tables(contract: Contract) -> tuple[dict[str, str], dict[str, Table]]:
+    """Everything a clause may show, as strings and tables, in the contract's language."""
+    project = contract.project
+    client = project.client
+    owner = project.owner
+    business = BusinessProfile.objects.filter(owner=owner).first()
+    decision_maker = next((c for c in client.contacts.all() if c.is_decision_maker), None)
+    today = timezone.localdate()
+    rate = HourlyRate.for_client(owner, client, today)
+    hourly = rate.amount if rate else project.hourly_rate
+    values = {
+        "client.name": client.name,
+        "client.address": ", ".join(client.address_lines),
+        "client.kvk_number": client.kvk_number,
+        "client.vat_id": client.vat_id,
+        "decision_maker.name": decision_maker.name if decision_maker else "",
+        "decision_maker.email": decision_maker.email if decision_maker else "",
+        "project.name": project.name,
+        "project.goal": project.goal,
+        "project.first_deadline": _date(project.first_deadline),
+        "project.phase_count": str(len(project.ordered_phases())),
+        "payment_term": str(client.payment_term_days),
+        "hourly_rate": format_money(hourly) if hourly is not None else "",
+        "swap_tolerance": str(project.swap_tolerance_percent),
+        "freelancer.name": owner.get_full_name() or owner.get_username(),
+        "freelancer.business_name": business.business_name if business else (owner.get_full_name() or ""),
+        "freelancer.address": business.address if business else "",
+        "freelancer.kvk_number": business.kvk_number if business else "",
+        "freelancer.vat_id": business.vat_id if business else "",
+        "freelancer.iban": business.iban if business else "",
+        "freelancer.email": owner.email,
+        "today": _date(today),
+    }
+    schedule = project.schedule(today)
+    tables = {
+        "phases": Table(
+            [_("Phase"), _("Deadline rule"), _("Date"), _("Price")],
+            [
+                [
+                    f"{s.phase.position}. {s.phase.title}",
+                    str(s.phase.deadline_rule),
+                    f"{_date(s.date)} ({s.kind_label})" if s.date else "—",
+                    format_money(s.phase.fixed_price)
+                    if s.phase.fixed_price is not None
+                    else str(s.phase.get_pricing_display()),
+                ]
+                for s in schedule
+            ],
+            _("No phases planned yet."),
+        ),
+        "risks": Table(
+            [_("Risk"), _("Whose risk"), _("Likelihood / impact"), _("Mitigation plan")],
+            [
+                [
+                    r.description,
+                    # The client reads this table: "Me" would be the wrong voice for the freelancer's risks.
+                    (values["freelancer.business_name"] or values["freelancer.name"])
+                    if r.party == r.Party.FREELANCER
+                    else f"{r.get_party_display()}{': ' + r.third_party if r.third_party else ''}",
+                    f"{r.get_likelihood_display()} / {r.get_impact_display()}",
+                    r.mitigation,
+                ]
+                for r in project.risks.all()
+            ],
+            _("No risks recorded."),
+        ),
+        "rates": Table(
+            [_("Valid from"), _("Hourly rate (excl. VAT)"), _("Reason")],
+            [
+                [_date(r.valid_from), format_money(r.amount), r.reason]
+                for r in HourlyRate.objects.filter(Q(client__isnull=True) | Q(client=client), owner=owner).order_by(
+                    "valid_from"
+                )
+            ]
+            or ([[_date(today), format_money(hourly), ""]] if hourly is not None else []),
+            _("No rates recorded."),
+        ),
+        "surcharges": Table(
+            [_("Surcharge"), _("Applies to"), _("Multiplier")],
+            [
+                [s.name, s.get_applies_to_display(), f"×{s.multiplier.normalize():f}"]
+                for s in SurchargeRule.objects.filter(owner=owner)
+            ],
+            _("No surcharges."),
+        ),
+    }
+    return values, tables
+
+
+def build_snapshot(contract: Contract) -> dict:
+    """The whole contract as it would be sent: every clause's final text, in order."""
+    with translation.override(contract.language):
+        values, tables = values_and_tables(contract)
+        clauses = [
+            {
+                "number": number,
+                "category": clause.category,
+                "title": clause.title,
+                "text": placeholders.plain(clause.body, values, tables),
+                "html": str(placeholders.render(clause.body, values, tables)),
+            }
+            for number, clause in enumerate(contract.clauses.order_by("position"), start=1)
+        ]
+        terms = contract.general_terms
+        return {
+            "contract": contract.pk,
+            "language": contract.language,
+            "project": contract.project.name,
+            "client": contract.project.client.name,
+            "freelancer": values["freelancer.business_name"] or values["freelancer.name"],
+            "freelancer_details": {
+                key.split(".", 1)[1]: values[key]
+                for key in (
+                    "freelancer.address",
+                    "freelancer.kvk_number",
+                    "freelancer.vat_id",
+                    "freelancer.iban",
+                    "freelancer.email",
+                )
+            },
+            "clauses": clauses,
+            "general_terms": (
+                {
+                    "title": terms.title,
+                    "version": terms.version,
+                    "text": placeholders.plain(terms.body, values, tables),
+                    "html": str(placeholders.render(terms.body, values, tables)),
+                }
+                if terms
+                else None
+            ),
+        }
+
+
+def freeze(contract: Contract, *, actor) -> ContractVersion:
+    """A new numbered version with the snapshot and its SHA-256; earlier versions stay as they were."""
+    snapshot = build_snapshot(contract)
+    last = contract.versions.order_by("-number").first()
+    if last is not None and last.snapshot_sha256 == snapshot_hash(snapshot):
+        return last  # nothing changed since the last version: send that one again
+    return ContractVersion.objects.create(
+        contract=contract,
+        number=(last.number if last else 0) + 1,
+        snapshot=snapshot,
+        snapshot_sha256=snapshot_hash(snapshot),
+        created_by=actor,
+    )
+
+
+def version_pdf(version: ContractVersion, *, pdf_variant: str | None = PDF_A3B) -> bytes:
+    snapshot = version.snapshot
+    with translation.override(snapshot["language"]):
+        return render_pdf(
+            "pdf/contract.html",
+            {"snapshot": snapshot, "version": version, "acceptance": getattr(version, "acceptance", None)},
+            pdf_variant=pdf_variant,
+        )
+
+
+def preview_pdf(contract: Contract) -> bytes:
+    with translation.override(contract.language):
+        return render_pdf(
+            "pdf/contract.html", {"snapshot": build_snapshot(contract), "version": None, "acceptance": None}
+        )

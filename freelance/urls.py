@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from freelance.dashboard import views as dashboard_views
+
+admin.site.site_header = _("Mijlpaal administration")
+admin.site.site_title = _("Mijlpaal")
+admin.site.index_title = _("Templates, settings and records")
+
+urlpatterns = [
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path("health/", dashboard_views.health, name="health"),
+    path("accounts/", include("freelance.accounts.urls")),
+    path("", include("projects.urls")),
+    path("", include("freelance.links.urls")),
+    path("", include("contracts.urls")),
+    path("mail/", include("freelance.outbox.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

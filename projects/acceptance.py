@@ -1,0 +1,280 @@
+"""Acceptance of a delivered phase by the client, through a link in an email.
+
+This workflow spans the phase, the client link, the evidence and the outbox, so it
+lives here rather than on one model. The phase's own rules still decide every move.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from freelance.lib.pdf import render_pdf
+from freelance.links.models import ClientLink, LinkUnavailable
+from projects.models import Acceptance, AcceptanceRequest, Contact, Phase, RuleViolation
+
+
+def freelancer_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+# -- what the client is shown, and its hash ---------------------------------------------
+
+
+def next_phase_consequence(phase: Phase, on: date) -> dict | None:
+    following = phase.next()
+    if following is None:
+        return None
+    due = following.due_after(on)
+    return {"position": following.position, "title": following.title, "due": due.isoformat() if due else None}
+
+
+def build_snapshot(request: AcceptanceRequest, *, today: date) -> dict:
+    """Exactly what the acceptance page shows, as plain data. Its hash goes into the evidence."""
+    phase = request.phase
+    project = phase.project
+    return {
+        "request": request.pk,
+        "freelancer": freelancer_name(project.owner),
+        "client": project.client.name,
+        "project": project.name,
+        "phase": {"position": phase.position, "title": phase.title, "description": phase.description},
+        "scope": [
+            {"title": item.title, "estimate_hours": str(item.estimate_hours)} for item in phase.scope_items.all()
+        ],
+        "delivery_note": request.delivery_note,
+        "deliverables": list(request.deliverables),
+        "recipient": {"name": request.link.recipient_name, "email": request.link.recipient_email},
+        "if_accepted_today": {"date": today.isoformat(), "next_phase": next_phase_consequence(phase, today)},
+    }
+
+
+def canonical(snapshot: dict) -> bytes:
+    return json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def snapshot_hash(snapshot: dict) -> str:
+    return hashlib.sha256(canonical(snapshot)).hexdigest()
+
+
+# -- the freelancer sends ---------------------------------------------------------------
+
+
+def default_recipients(phase: Phase) -> list[Contact]:
+    contacts = [c for c in phase.project.client.contacts.all() if c.email]
+    return [c for c in contacts if c.is_decision_maker] or contacts[:1]
+
+
+def send_acceptance_requests(
+    phase: Phase, *, actor, contacts: list[Contact], note: str = "", deliverables: list[str] | None = None
+) -> list[AcceptanceRequest]:
+    """Email each contact a link to accept the delivered phase. Older links for it stop working."""
+    if phase.status != Phase.Status.DELIVERED:
+        raise RuleViolation(_("Only a delivered phase can be sent for acceptance."))
+    contacts = [c for c in contacts if c.email and c.client_id == phase.project.client_id]
+    if not contacts:
+        raise RuleViolation(_("Choose at least one contact with an email address."))
+    requests = []
+    with transaction.atomic():
+        phase.revoke_acceptance_links(_("a newer request was sent"))
+        for contact in contacts:
+            requests.append(_issue(phase, contact, actor=actor, note=note, deliverables=deliverables or []))
+    return requests
+
+
+def _issue(phase: Phase, contact: Contact, *, actor, note: str, deliverables: list[str]) -> AcceptanceRequest:
+    from freelance.outbox.queue import queue_email
+
+    project = phase.project
+    language = project.client.language
+    link, token = ClientLink.issue(
+        owner=project.owner,
+        purpose=ClientLink.Purpose.PHASE_ACCEPTANCE,
+        target=phase,
+        recipient_email=contact.email,
+        recipient_name=contact.name,
+        language=language,
+    )
+    request = AcceptanceRequest.objects.create(
+        phase=phase, link=link, contact=contact, delivery_note=note, deliverables=deliverables, created_by=actor
+    )
+    context = {
+        "request": request,
+        "phase": phase,
+        "project": project,
+        "contact": contact,
+        "freelancer": freelancer_name(project.owner),
+        "url": ClientLink.url_for(token),
+        "expires_at": link.expires_at,
+    }
+    queue_email(
+        owner=project.owner,
+        to=[contact.email],
+        reply_to=[project.owner.email] if project.owner.email else [],
+        template="phase_acceptance_request",
+        context=context,
+        language=language,
+        kind="phase_acceptance_request",
+    )
+    return request
+
+
+def resend(request: AcceptanceRequest, *, actor) -> AcceptanceRequest:
+    """A fresh link for the same contact; the old one stops working."""
+    phase = request.phase
+    if phase.status != Phase.Status.DELIVERED:
+        raise RuleViolation(_("Only a delivered phase can be sent for acceptance."))
+    if request.contact is None or not request.contact.email:
+        raise RuleViolation(_("This contact has no email address any more."))
+    with transaction.atomic():
+        request.link.revoke(_("a new link was sent"))
+        return _issue(
+            phase, request.contact, actor=actor, note=request.delivery_note, deliverables=list(request.deliverables)
+        )
+
+
+def revoke(request: AcceptanceRequest) -> bool:
+    return request.link.revoke(_("withdrawn by the freelancer"))
+
+
+# -- the client decides -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Meta:
+    at: object
+    ip: str
+    user_agent: str
+
+
+class SnapshotChanged(Exception):
+    """What the client saw is no longer what would be recorded: show the page again."""
+
+
+def decide(
+    request: AcceptanceRequest,
+    *,
+    decision: str,
+    shown_hash: str,
+    visit: dict,
+    meta: Meta,
+    typed_name: str = "",
+    comment: str = "",
+) -> Acceptance:
+    """Record the client's decision with its evidence, and apply it to the phase.
+
+    Raises LinkUnavailable if the link was used, revoked or expired in the meantime (a
+    double submit, or another contact was quicker), RuleViolation if the phase moved on,
+    SnapshotChanged if what was shown no longer matches.
+    """
+    phase = request.phase
+    link = request.link
+    snapshot = build_snapshot(request, today=timezone.localdate(meta.at))
+    digest = snapshot_hash(snapshot)
+    if digest != shown_hash:
+        raise SnapshotChanged
+    label = _("%(name)s (client, via email link)") % {"name": typed_name or link.recipient_name}
+    with transaction.atomic():
+        link.claim()
+        if decision == Acceptance.Decision.ACCEPTED:
+            phase.accept(
+                None, accepted_at=meta.at, actor_label=label, reason=_("Accepted by %(name)s") % {"name": typed_name}
+            )
+        else:
+            phase.request_changes(None, comment=comment, actor_label=label)
+            phase.resume(None, actor_label=label)
+        acceptance = Acceptance.objects.create(
+            request=request,
+            phase=phase,
+            decision=decision,
+            typed_name=typed_name,
+            comment=comment,
+            contact=request.contact,
+            contact_name=link.recipient_name,
+            contact_email=link.recipient_email,
+            viewed_at=parse_datetime(visit.get("viewed_at", "")) or meta.at,
+            view_ip=visit.get("ip") or None,
+            view_user_agent=visit.get("user_agent", ""),
+            decided_at=meta.at,
+            decision_ip=meta.ip or None,
+            decision_user_agent=meta.user_agent,
+            snapshot=snapshot,
+            snapshot_sha256=digest,
+        )
+        notify(acceptance)
+    return acceptance
+
+
+def certificate_pdf(acceptance: Acceptance, language: str | None = None) -> bytes:
+    language = language or acceptance.phase.project.client.language
+    with translation.override(language):
+        return render_pdf(
+            "pdf/acceptance_certificate.html",
+            {"acceptance": acceptance, "snapshot": acceptance.snapshot, "verified": acceptance.verify()},
+        )
+
+
+def certificate_filename(acceptance: Acceptance) -> str:
+    return f"acceptance-{acceptance.phase.project_id}-phase-{acceptance.phase.position}-{acceptance.pk}.pdf"
+
+
+def notify(acceptance: Acceptance) -> None:
+    """The client gets a confirmation (with the certificate when accepted); the freelancer hears at once."""
+    from freelance.outbox.queue import queue_email
+
+    phase = acceptance.phase
+    project = phase.project
+    owner = project.owner
+    following = phase.next()
+    context = {
+        "acceptance": acceptance,
+        "phase": phase,
+        "project": project,
+        "following": following,
+        "freelancer": freelancer_name(owner),
+    }
+    attachments = []
+    if acceptance.decision == Acceptance.Decision.ACCEPTED:
+        attachments = [(certificate_filename(acceptance), certificate_pdf(acceptance), "application/pdf")]
+    queue_email(
+        owner=owner,
+        to=[acceptance.contact_email],
+        reply_to=[owner.email] if owner.email else [],
+        template="phase_decision_client",
+        context=context,
+        language=project.client.language,
+        kind="phase_decision_client",
+        attachments=attachments,
+    )
+    if owner.email:
+        queue_email(
+            owner=owner,
+            to=[owner.email],
+            template="phase_decision_freelancer",
+            context=context,
+            language=settings.LANGUAGE_CODE,
+            kind="phase_decision_freelancer",
+        )
+
+
+__all__ = [
+    "LinkUnavailable",
+    "Meta",
+    "SnapshotChanged",
+    "build_snapshot",
+    "certificate_pdf",
+    "decide",
+    "default_recipients",
+    "resend",
+    "revoke",
+    "send_acceptance_requests",
+    "snapshot_hash",
+]

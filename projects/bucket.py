@@ -1,0 +1,424 @@
+"""The bucket (bakje) and the beep (piepsysteem).
+
+Every later wish goes into the project's bucket. If it raises cost, the client hears at
+once and chooses: stop, pay, or swap it for planned scope of about the same size. The
+hard deadline never moves for it: paid work lands in a later or a new phase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from freelance.lib.money import round_money
+from freelance.links.models import ClientLink
+from projects.acceptance import Meta, canonical, freelancer_name, snapshot_hash
+from projects.models import ChangeDecision, ChangeRequest, Contact, Phase, PhaseEvent, Project, RuleViolation, ScopeItem
+
+CR = ChangeRequest
+HUNDRED = Decimal("100")
+
+
+def log(change_request: ChangeRequest, actor, what: str, *, actor_label: str = "", **data) -> None:
+    change_request.project.log(
+        PhaseEvent.Kind.WISH,
+        actor,
+        actor_label=actor_label,
+        reason=what,
+        wish=change_request.pk,
+        title=change_request.title,
+        **data,
+    )
+
+
+def _move(change_request: ChangeRequest, allowed: tuple, to: str, **fields) -> None:
+    """Conditional UPDATE: a double click or a race changes the wish once."""
+    updated = CR.objects.filter(pk=change_request.pk, status__in=allowed).update(status=to, **fields)
+    if updated != 1:
+        change_request.refresh_from_db()
+        raise RuleViolation(
+            _("This wish is %(status)s; that step is not possible now.")
+            % {"status": change_request.get_status_display().lower()}
+        )
+    change_request.status = to
+    for name, value in fields.items():
+        setattr(change_request, name, value)
+
+
+# -- the freelancer's steps -----------------------------------------------------------
+
+
+def add_wish(project: Project, *, title: str, actor=None, actor_label: str = "", **fields) -> ChangeRequest:
+    if project.status in (Project.Status.COMPLETED, Project.Status.STOPPED):
+        raise RuleViolation(_("This project is closed; its bucket takes no new wishes."))
+    with transaction.atomic():
+        wish = CR.objects.create(project=project, title=title, **fields)
+        log(wish, actor, _("Wish added to the bucket"), actor_label=actor_label, source=wish.source)
+    return wish
+
+
+def assess(change_request: ChangeRequest, *, estimate_hours: Decimal, actor) -> None:
+    if estimate_hours < 0:
+        raise RuleViolation(_("An estimate cannot be negative."))
+    with transaction.atomic():
+        _move(change_request, (CR.Status.NEW, CR.Status.ASSESSED), CR.Status.ASSESSED, estimate_hours=estimate_hours)
+        log(change_request, actor, _("Wish assessed"), estimate_hours=str(estimate_hours))
+
+
+def classify(
+    change_request: ChangeRequest, *, classification: str, actor, target_phase: Phase | None = None
+) -> list[ClientLink]:
+    """Fits the scope or own misjudgement: decided at once. Extra cost: the beep goes out."""
+    project = change_request.project
+    if change_request.estimate_hours is None:
+        raise RuleViolation(_("Estimate the hours first; the client needs to know what it costs."))
+    if target_phase is not None and (target_phase.project_id != project.pk or target_phase.is_read_only):
+        raise RuleViolation(_("Paid extra work goes into a phase that is not accepted yet, or into a new phase."))
+    with transaction.atomic():
+        if classification == CR.Classification.EXTRA_COST:
+            if not project.hourly_rate:
+                raise RuleViolation(_("Set the project's hourly rate first, so the client sees the price."))
+            rate = project.hourly_rate
+            cost = round_money(change_request.estimate_hours * rate)
+            _move(
+                change_request,
+                (CR.Status.NEW, CR.Status.ASSESSED),
+                CR.Status.WAITING,
+                classification=classification,
+                hourly_rate=rate,
+                cost=cost,
+                target_phase=target_phase,
+                waiting_since=timezone.now(),
+            )
+            log(change_request, actor, _("Extra cost: the client was asked to decide"), cost=str(cost))
+            if not any(c.email for c in project.client.contacts.all()):
+                return []  # no one to email: the freelancer records the decision when it comes
+            return beep(change_request, actor=actor)
+        if classification not in CR.Classification.values:
+            raise RuleViolation(_("Choose how this wish is classified."))
+        _move(
+            change_request,
+            (CR.Status.NEW, CR.Status.ASSESSED),
+            CR.Status.DECIDED,
+            classification=classification,
+            decided_at=timezone.now(),
+        )
+        log(change_request, actor, str(CR.Classification(classification).label))
+    return []
+
+
+def beep(change_request: ChangeRequest, *, actor, contacts: list[Contact] | None = None) -> list[ClientLink]:
+    """Email the decision maker(s) a link to decide; older links for this wish stop working."""
+    from freelance.outbox.queue import queue_email
+
+    if change_request.status != CR.Status.WAITING:
+        raise RuleViolation(_("Only a wish waiting for the client's decision can be sent."))
+    project = change_request.project
+    contacts = contacts or [c for c in project.client.contacts.all() if c.email and c.is_decision_maker]
+    contacts = contacts or [c for c in project.client.contacts.all() if c.email][:1]
+    if not contacts:
+        raise RuleViolation(_("No contact of this client has an email address: record their decision by phone."))
+    links = []
+    with transaction.atomic():
+        ClientLink.for_target(change_request).filter(ClientLink.usable()).update(
+            revoked_at=timezone.now(), revoked_reason="a newer link was sent"
+        )
+        for contact in contacts:
+            link, token = ClientLink.issue(
+                owner=project.owner,
+                purpose=ClientLink.Purpose.CHANGE_DECISION,
+                target=change_request,
+                recipient_email=contact.email,
+                recipient_name=contact.name,
+                language=project.client.language,
+            )
+            queue_email(
+                owner=project.owner,
+                to=[contact.email],
+                reply_to=[project.owner.email] if project.owner.email else [],
+                template="change_request_beep",
+                context={
+                    "wish": change_request,
+                    "project": project,
+                    "contact": contact,
+                    "freelancer": freelancer_name(project.owner),
+                    "url": ClientLink.url_for(token),
+                    "expires_at": link.expires_at,
+                    "placement": placement(change_request),
+                },
+                language=project.client.language,
+                kind="change_request_beep",
+            )
+            links.append(link)
+    return links
+
+
+# -- what the client is shown -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    phase: Phase | None  # None: a new phase after the last one
+    position: int
+    title: str
+
+
+def placement(change_request: ChangeRequest) -> Placement:
+    phase = change_request.target_phase
+    if phase is not None:
+        return Placement(phase, phase.position, phase.title)
+    last = change_request.project.phases.aggregate(m=Max("position"))["m"] or 0
+    return Placement(None, last + 1, _("Extra work"))
+
+
+def swappable_items(project: Project) -> list[ScopeItem]:
+    """Planned scope the client may give up: in the plan, in phases not accepted yet."""
+    return list(
+        ScopeItem.objects.filter(phase__project=project)
+        .exclude(phase__status=Phase.Status.ACCEPTED)
+        .select_related("phase")
+        .order_by("phase__position", "position", "pk")
+    )
+
+
+def build_snapshot(change_request: ChangeRequest) -> dict:
+    where = placement(change_request)
+    return {
+        "wish": change_request.pk,
+        "freelancer": freelancer_name(change_request.project.owner),
+        "client": change_request.project.client.name,
+        "project": change_request.project.name,
+        "title": change_request.title,
+        "description": change_request.description,
+        "estimate_hours": str(change_request.estimate_hours),
+        "hourly_rate": str(change_request.hourly_rate),
+        "cost": str(change_request.cost),
+        # Language-neutral: a new phase has no title yet, so the hash does not depend on the page language.
+        "goes_into": {
+            "position": where.position,
+            "title": where.phase.title if where.phase else None,
+            "new_phase": where.phase is None,
+        },
+        "hard_deadline": change_request.project.first_deadline.isoformat()
+        if change_request.project.first_deadline
+        else None,
+        "swap_tolerance_percent": change_request.project.swap_tolerance_percent,
+        "swappable": [
+            {
+                "id": item.pk,
+                "phase": item.phase.position,
+                "phase_title": item.phase.title,
+                "title": item.title,
+                "hours": str(item.estimate_hours),
+            }
+            for item in swappable_items(change_request.project)
+        ],
+    }
+
+
+# -- the decision -----------------------------------------------------------------------
+
+
+def swap_bounds(change_request: ChangeRequest) -> tuple[Decimal, Decimal]:
+    """The least and the most planned hours the client may give up for this wish."""
+    wish = change_request.estimate_hours or Decimal("0")
+    tolerance = wish * Decimal(change_request.project.swap_tolerance_percent) / HUNDRED
+    return wish - tolerance, wish + tolerance
+
+
+def check_swap(change_request: ChangeRequest, items: list[ScopeItem]) -> None:
+    """The swap must balance: the given-up hours within the tolerance of the wish's estimate."""
+    if not items:
+        raise RuleViolation(_("Choose the planned work you would give up in exchange."))
+    wish = change_request.estimate_hours or Decimal("0")
+    given = sum((item.estimate_hours for item in items), Decimal("0"))
+    low, high = swap_bounds(change_request)
+    if not low <= given <= high:
+        raise RuleViolation(
+            _(
+                "The swap does not balance: the wish takes about %(wish)s hours, the work you chose to give up "
+                "%(given)s hours. Choose work between %(low)s and %(high)s hours in total."
+            )
+            % {
+                "wish": f"{wish.normalize():f}",
+                "given": f"{given.normalize():f}",
+                "low": f"{low.normalize():f}",
+                "high": f"{high.normalize():f}",
+            }
+        )
+
+
+def resolve_items(change_request: ChangeRequest, item_ids: list) -> list[ScopeItem]:
+    """Turn submitted ids into swappable items of this project; anything else is refused, plainly."""
+    try:
+        wanted = {int(pk) for pk in item_ids}
+    except (TypeError, ValueError):
+        raise RuleViolation(_("That choice of work is not valid. Please choose again.")) from None
+    allowed = {item.pk: item for item in swappable_items(change_request.project)}
+    if not wanted <= set(allowed):
+        raise RuleViolation(
+            _("Only planned work of phases that are not accepted yet can be swapped. Please choose again.")
+        )
+    return [allowed[pk] for pk in sorted(wanted)]
+
+
+def decide(
+    change_request: ChangeRequest,
+    *,
+    decision: str,
+    item_ids: list | None = None,
+    link: ClientLink | None = None,
+    visit: dict | None = None,
+    meta: Meta,
+    recorded_by=None,
+    note: str = "",
+    shown_hash: str | None = None,
+) -> ChangeDecision:
+    """Apply the client's stop / pay / swap, with its evidence. By link, or recorded by the freelancer."""
+    if decision not in CR.Decision.values:
+        raise RuleViolation(_("Choose: stop, pay or swap."))
+    if change_request.status != CR.Status.WAITING:
+        raise RuleViolation(
+            _("This wish is %(status)s; that step is not possible now.")
+            % {"status": change_request.get_status_display().lower()}
+        )
+    if recorded_by is None and link is None:
+        raise RuleViolation(_("A decision comes from the client's link or is recorded by the freelancer."))
+    if recorded_by is not None and not note.strip():
+        raise RuleViolation(_("Note how the client decided, e.g. 'by phone on Tuesday'."))
+    snapshot = build_snapshot(change_request)
+    digest = snapshot_hash(snapshot)
+    if shown_hash is not None and shown_hash != digest:
+        from projects.acceptance import SnapshotChanged
+
+        raise SnapshotChanged
+    items = resolve_items(change_request, item_ids or []) if decision == CR.Decision.SWAP else []
+    if decision == CR.Decision.SWAP:
+        check_swap(change_request, items)
+    label = (
+        _("%(name)s (client, via email link)") % {"name": link.recipient_name}
+        if link is not None
+        else _("%(name)s, recorded by the freelancer") % {"name": freelancer_name(recorded_by)}
+    )
+    visit = visit or {}
+    with transaction.atomic():
+        if link is not None:
+            link.claim()
+        status = CR.Status.DROPPED if decision == CR.Decision.STOP else CR.Status.DECIDED
+        _move(change_request, (CR.Status.WAITING,), status, decision=decision, decided_at=meta.at)
+        if decision == CR.Decision.PAY:
+            phase = _phase_for_extra_work(change_request, recorded_by)
+            _add_item(change_request, phase, billable=True)
+        elif decision == CR.Decision.SWAP:
+            # The given-up items leave the plan (kept, marked), the wish takes their place.
+            taken = ScopeItem.objects.filter(pk__in=[i.pk for i in items], swapped_out_by__isnull=True).exclude(
+                phase__status=Phase.Status.ACCEPTED
+            )
+            if taken.update(swapped_out_by=change_request) != len(items):
+                raise RuleViolation(_("Part of that work changed in the meantime. Please choose again."))
+            phase = change_request.target_phase or items[0].phase
+            phase.refresh_from_db()
+            if phase.is_read_only:
+                phase = items[0].phase
+            _add_item(change_request, phase, billable=False)
+        ClientLink.for_target(change_request).filter(ClientLink.usable()).update(
+            revoked_at=timezone.now(), revoked_reason="decided"
+        )
+        evidence = ChangeDecision.objects.create(
+            change_request=change_request,
+            decision=decision,
+            swapped_items=[{"id": i.pk, "title": i.title, "hours": str(i.estimate_hours)} for i in items],
+            link=link,
+            contact_name=link.recipient_name if link else "",
+            contact_email=link.recipient_email if link else "",
+            recorded_by=recorded_by,
+            note=note,
+            viewed_at=parse_datetime(visit.get("viewed_at") or ""),
+            view_ip=visit.get("ip") or None,
+            view_user_agent=visit.get("user_agent", ""),
+            decided_at=meta.at,
+            decision_ip=meta.ip or None,
+            decision_user_agent=meta.user_agent,
+            snapshot=snapshot,
+            snapshot_sha256=digest,
+        )
+        log(change_request, recorded_by, str(CR.Decision(decision).label), actor_label=label, decision=decision)
+        _notify(evidence)
+    return evidence
+
+
+def _phase_for_extra_work(change_request: ChangeRequest, actor) -> Phase:
+    phase = change_request.target_phase
+    if phase is not None:
+        phase.refresh_from_db()
+        if not phase.is_read_only:
+            return phase
+    # No (open) target: a new phase after the last one. The hard first deadline never moves.
+    return change_request.project.add_phase(actor, title=_("Extra work: %(title)s") % {"title": change_request.title})
+
+
+def _add_item(change_request: ChangeRequest, phase: Phase, *, billable: bool) -> ScopeItem:
+    position = (ScopeItem.all_objects.filter(phase=phase).aggregate(m=Max("position"))["m"] or 0) + 1
+    return ScopeItem.objects.create(
+        phase=phase,
+        position=position,
+        title=change_request.title,
+        estimate_hours=change_request.estimate_hours or Decimal("0"),
+        change_request=change_request,
+        billable_extra=billable,
+    )
+
+
+def _notify(evidence: ChangeDecision) -> None:
+    from freelance.outbox.queue import queue_email
+
+    wish = evidence.change_request
+    project = wish.project
+    owner = project.owner
+    context = {"wish": wish, "evidence": evidence, "project": project, "freelancer": freelancer_name(owner)}
+    if evidence.contact_email:
+        queue_email(
+            owner=owner,
+            to=[evidence.contact_email],
+            reply_to=[owner.email] if owner.email else [],
+            template="change_decision_client",
+            context=context,
+            language=project.client.language,
+            kind="change_decision_client",
+        )
+    if owner.email and evidence.recorded_by is None:
+        queue_email(
+            owner=owner,
+            to=[owner.email],
+            template="change_decision_freelancer",
+            context=context,
+            language=settings.LANGUAGE_CODE,
+            kind="change_decision_freelancer",
+        )
+
+
+def mark_done(change_request: ChangeRequest, *, actor) -> None:
+    with transaction.atomic():
+        _move(change_request, (CR.Status.DECIDED,), CR.Status.DONE)
+        log(change_request, actor, _("Wish done"))
+
+
+def drop(change_request: ChangeRequest, *, actor, reason: str) -> None:
+    if not reason.strip():
+        raise RuleViolation(_("Say why the wish is dropped."))
+    with transaction.atomic():
+        _move(change_request, CR.PENDING_STATUSES, CR.Status.DROPPED)
+        ClientLink.for_target(change_request).filter(ClientLink.usable()).update(
+            revoked_at=timezone.now(), revoked_reason="dropped"
+        )
+        log(change_request, actor, _("Wish dropped: %(reason)s") % {"reason": reason})
+
+
+__all__ = ["Meta", "add_wish", "assess", "beep", "build_snapshot", "canonical", "check_swap", "classify", "decide"]

@@ -1,0 +1,208 @@
+"""Shared fixtures: fixed users, and the real services the suite runs against.
+
+Real parts, not mocks: Redis (REDIS_URL on CI, the embedded redis-server on a laptop),
+a Celery worker process, an SMTP server on loopback (aiosmtpd) and Chromium. A test
+whose service is missing skips on a laptop and fails when CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from freelance.lib import embedded_redis
+from tests.helpers import CHROMIUM, require
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM would
+# otherwise refuse to run there ("You cannot call this from an async context").
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+BASE_DIR = Path(django_settings.BASE_DIR)
+
+
+# -- users ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.nl", PASSWORD, first_name="Alice")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.nl", PASSWORD, first_name="Bob")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+# -- Redis ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_server():
+    """A real Redis for the whole session: the one at REDIS_URL, or the embedded one."""
+    if not django_settings.EMBEDDED_REDIS:
+        import redis
+
+        try:
+            redis.Redis.from_url(django_settings.REDIS_URL).ping()
+        except redis.RedisError as exc:
+            pytest.exit(f"REDIS_URL is set but Redis does not answer: {exc}", returncode=3)
+        yield django_settings.REDIS_URL
+        return
+    socket_path = django_settings.REDIS_SOCKET
+    if embedded_redis.is_running(socket_path):
+        yield django_settings.REDIS_URL  # `manage.py up` is running: share its server
+        return
+    process = embedded_redis.start(
+        socket_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    yield django_settings.REDIS_URL
+    process.terminate()
+    process.wait(timeout=10)
+
+
+# -- Celery worker -------------------------------------------------------------------
+
+
+def database_url_for_subprocess() -> str:
+    """The URL of the *test* database, for a worker process that must see test data."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """An aiosmtpd server on loopback for the whole session; tests use `mailbox`."""
+    from aiosmtpd.controller import Controller
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.messages: list[EmailMessage] = []
+            self.lock = threading.Lock()
+
+        async def handle_DATA(self, server, session, envelope):
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            with self.lock:
+                self.messages.append(message)
+            return "250 Message accepted for delivery"
+
+    recorder = Recorder()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    recorder.port = port
+    yield recorder
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server, settings):
+    """Route this test's mail through real SMTP to aiosmtpd; returns the received messages."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    with smtp_server.lock:
+        smtp_server.messages.clear()
+    return smtp_server.messages
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, redis_server, smtp_server):
+    """A real `celery worker` process on a queue of its own, against the test database.
+
+    The queue is unique per session, so a worker of a running `manage.py up` sharing the
+    same Redis never takes the tests' tasks. Tests that use it need `transactional_db`,
+    because the worker only sees committed rows.
+    """
+    from freelance.celery import app
+    from freelance.dashboard.tasks import ping
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = (Path(django_settings.VAR_DIR) / f"{queue}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "freelance", "worker", "--pool", "solo", "--queues", queue,
+         "--hostname", f"{queue}@%h", "--without-mingle", "--without-gossip", "--loglevel", "INFO"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert ping.delay("ready").get(timeout=60) == "ready", "the worker did not answer"
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        app.conf.task_default_queue = previous_queue
+
+
+# -- Browser -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM}")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/Amsterdam"}
