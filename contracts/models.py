@@ -199,6 +199,16 @@ class HourlyRate(models.Model):
         return rates.filter(client__isnull=True).first()
 
 
+def default_evening_from():
+    # A callable, not time(18, 0): Django's fields.W161 flags a fixed time default
+    # whenever the check happens to run within ten seconds of that time of day.
+    return time(18, 0)
+
+
+def default_evening_until():
+    return time(23, 59, 59)
+
+
 class SurchargeRule(models.Model):
     """A multiplier agreed up front: the emergency call on Christmas Eve costs double."""
 
@@ -225,8 +235,8 @@ class SurchargeRule(models.Model):
     day = models.PositiveSmallIntegerField(
         _("day"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
-    evening_from = models.TimeField(_("evening from"), null=True, blank=True, default=time(18, 0))
-    evening_until = models.TimeField(_("evening until"), null=True, blank=True, default=time(23, 59, 59))
+    evening_from = models.TimeField(_("evening from"), null=True, blank=True, default=default_evening_from)
+    evening_until = models.TimeField(_("evening until"), null=True, blank=True, default=default_evening_until)
 
     class Meta:
         verbose_name = _("surcharge rule")
