@@ -9,4 +9,7 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        from contracts import public  # noqa: F401 - register the client's contract page
+        from contracts import (
+            public,  # noqa: F401 - register the client's contract page
+            receivers,  # noqa: F401 - invoice at delivery
+        )

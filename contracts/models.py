@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.placeholders import validate_clause_body
+from freelance.lib.money import round_money
 from projects.models import AppendOnly, Client, Project, RuleViolation
 
 
@@ -134,6 +135,12 @@ class ContractTemplate(models.Model):
 # -- the freelancer's business and rates ------------------------------------------------
 
 
+def validate_day_list(value: str) -> None:
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and 0 < int(part) <= 365 for part in parts):
+        raise ValidationError(_("Give whole days between 1 and 365, separated by commas."))
+
+
 class BusinessProfile(models.Model):
     """The freelancer's own details, printed on contracts and invoices."""
 
@@ -145,6 +152,61 @@ class BusinessProfile(models.Model):
     kvk_number = models.CharField(_("KvK number"), max_length=8, blank=True)
     vat_id = models.CharField(_("VAT id"), max_length=15, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    small_business_scheme = models.BooleanField(
+        _("small-business scheme (KOR)"),
+        default=False,
+        help_text=_("You are exempt from VAT under the KOR: invoices charge no VAT and say so."),
+    )
+    floor_rate = models.DecimalField(
+        _("floor hourly rate"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Below this effective rate a project is a pastime, not work. You get a warning."),
+    )
+    # Payment reminders, in days after the due date (business clients).
+    friendly_reminder_days = models.PositiveSmallIntegerField(
+        _("friendly reminder (days after due)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    firm_reminder_days = models.PositiveSmallIntegerField(
+        _("firm reminder (days after due)"), default=14, validators=[MinValueValidator(2), MaxValueValidator(120)]
+    )
+    final_reminder_days = models.PositiveSmallIntegerField(
+        _("final reminder (days after due)"), default=28, validators=[MinValueValidator(3), MaxValueValidator(180)]
+    )
+    # Consumers: the 14-day letter, then costs only after its term.
+    consumer_letter_days = models.PositiveSmallIntegerField(
+        _("14-day letter (days after due)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    consumer_receipt_margin_days = models.PositiveSmallIntegerField(
+        _("days allowed for the letter to arrive"),
+        default=2,
+        validators=[MaxValueValidator(14)],
+        help_text=_("The 14 days count from the day after receipt; this margin covers delivery."),
+    )
+    # Nudges and the digest.
+    acceptance_nudge_days = models.CharField(
+        _("nudge the client about a pending acceptance after (days)"),
+        max_length=30,
+        default="3,7",
+        validators=[validate_day_list],
+        help_text=_("Comma-separated, e.g. 3,7."),
+    )
+    decision_nudge_days = models.CharField(
+        _("nudge the client about a pending decision after (days)"),
+        max_length=30,
+        default="3,7",
+        validators=[validate_day_list],
+    )
+    waiting_too_long_days = models.PositiveSmallIntegerField(
+        _("flag acceptances waiting longer than (days)"), default=5, validators=[MinValueValidator(1)]
+    )
+    talk_nudge_weeks = models.PositiveSmallIntegerField(
+        _("remind me to talk to the decision maker after (weeks)"), default=6, validators=[MinValueValidator(1)]
+    )
+    daily_digest = models.BooleanField(_("send me a daily digest"), default=True)
 
     class Meta:
         verbose_name = _("business profile")
@@ -156,6 +218,22 @@ class BusinessProfile(models.Model):
     @property
     def address(self) -> str:
         return ", ".join(p for p in (self.street_address, f"{self.postcode} {self.city}".strip()) if p)
+
+    @classmethod
+    def for_owner(cls, owner) -> BusinessProfile:
+        """The stored profile, or an unsaved one with the defaults (and the user's name)."""
+        profile = cls.objects.filter(owner=owner).first()
+        if profile is None:
+            profile = cls(owner=owner, business_name=owner.get_full_name() or owner.get_username())
+        return profile
+
+    def clean(self) -> None:
+        if not self.friendly_reminder_days < self.firm_reminder_days < self.final_reminder_days:
+            raise ValidationError(_("The reminders must come in order: friendly, then firm, then final."))
+
+    @staticmethod
+    def days(value: str) -> list[int]:
+        return sorted({int(part) for part in value.split(",") if part.strip()})
 
 
 class HourlyRate(models.Model):
@@ -426,3 +504,309 @@ class StatutoryInterestRate(models.Model):
     @classmethod
     def on(cls, kind: str, day: date) -> StatutoryInterestRate | None:
         return cls.objects.filter(kind=kind, valid_from__lte=day).order_by("-valid_from").first()
+
+
+# -- getting paid: time, invoices, payments ------------------------------------------------
+
+
+VAT_CHOICES = [(Decimal("21"), "21%"), (Decimal("9"), "9%"), (Decimal("0"), "0%")]
+
+
+class Role(models.TextChoices):
+    """The hat the freelancer wears (the method's three managers)."""
+
+    CONTRACT_MANAGER = "contract_manager", _("Contract manager")
+    PROJECT_MANAGER = "project_manager", _("Project manager")
+    DEVELOPER = "developer", _("Developer")
+
+
+class TimeEntry(models.Model):
+    """Hours worked, by role. The rate and any surcharge are fixed when the entry is saved."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_entries")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="time_entries")
+    phase = models.ForeignKey(
+        "projects.Phase",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+        verbose_name=_("phase"),
+    )
+    change_request = models.ForeignKey(
+        "projects.ChangeRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+        verbose_name=_("wish"),
+    )
+    date = models.DateField(_("date"))
+    started_at = models.TimeField(_("from"), null=True, blank=True)
+    ended_at = models.TimeField(_("until"), null=True, blank=True)
+    hours = models.DecimalField(
+        _("hours"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("24"))],
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.DEVELOPER)
+    billable = models.BooleanField(_("billable"), default=True)
+    emergency = models.BooleanField(_("emergency"), default=False)
+    absorbed = models.BooleanField(
+        _("own misjudgement"), default=False, help_text=_("Hours on a wish you misjudged: yours to absorb.")
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    hourly_rate = models.DecimalField(_("hourly rate"), max_digits=8, decimal_places=2, null=True, blank=True)
+    multiplier = models.DecimalField(_("surcharge"), max_digits=4, decimal_places=2, default=Decimal("1.00"))
+    surcharge_reason = models.CharField(_("surcharge because"), max_length=100, blank=True)
+    invoice_line = models.ForeignKey(
+        "InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="time_entries"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        ordering = ["-date", "-started_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "date"], name="time_owner_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0, hours__lte=24), name="time_hours_range"),
+            models.CheckConstraint(condition=Q(absorbed=False) | Q(billable=False), name="time_absorbed_not_billable"),
+            models.CheckConstraint(condition=Q(multiplier__gte=1), name="time_multiplier_at_least_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.hours} h {self.get_role_display()}"
+
+    @property
+    def amount(self) -> Decimal:
+        """What these hours bill, surcharge included; zero when not billable or without a rate."""
+        if not self.billable or self.hourly_rate is None:
+            return Decimal("0.00")
+        return round_money(self.hours * self.hourly_rate * self.multiplier)
+
+
+class Invoice(models.Model):
+    """An invoice or credit note. Sent means frozen: numbers, parties and amounts never change."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
+        PAID = "paid", _("Paid")
+        CREDITED = "credited", _("Credited")
+
+    OPEN_STATUSES = (Status.SENT, Status.PARTLY_PAID)
+    # What may still change on a sent invoice: its payment state.
+    MUTABLE_AFTER_SENDING = frozenset({"status", "paid_on"})
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoices")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("client"))
+    project = models.ForeignKey(
+        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices", verbose_name=_("project")
+    )
+    phase = models.ForeignKey(
+        "projects.Phase", on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.INVOICE)
+    credits = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        verbose_name=_("credits invoice"),
+    )
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
+    issue_date = models.DateField(_("invoice date"), null=True, blank=True)
+    delivery_date = models.DateField(
+        _("delivery date"), null=True, blank=True, help_text=_("When the work was delivered or completed.")
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    payment_term_days = models.PositiveSmallIntegerField(
+        _("payment term (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="nl")
+    reverse_charge = models.BooleanField(
+        _("VAT reverse-charged"), default=False, help_text=_("“btw verlegd”: the client accounts for the VAT.")
+    )
+    small_business_scheme = models.BooleanField(_("small-business scheme (KOR)"), default=False)
+    seller = models.JSONField(_("from"), default=dict, blank=True)
+    buyer = models.JSONField(_("to"), default=dict, blank=True)
+    total_excl = models.DecimalField(_("total excl. VAT"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    total_vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    note = models.TextField(_("note on the invoice"), blank=True, max_length=2000)
+    pdf = models.BinaryField(_("PDF as sent"), null=True, blank=True, editable=False)
+    email = models.ForeignKey(
+        "outbox.OutgoingEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issue_date", "-number", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "status", "due_date"], name="invoice_owner_status_due"),
+            models.Index(fields=["status", "due_date", "id"], name="invoice_status_due_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint("owner", "number", condition=~Q(number=""), name="invoice_number_unique"),
+            models.UniqueConstraint(
+                "phase", condition=Q(kind="invoice", phase__isnull=False), name="one_invoice_per_phase"
+            ),
+            models.CheckConstraint(condition=Q(status="draft") | ~Q(number=""), name="sent_invoice_has_a_number"),
+            models.CheckConstraint(
+                condition=Q(kind="invoice") | Q(credits__isnull=False), name="credit_note_names_its_invoice"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or str(_("Draft invoice"))
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk and not kwargs.get("force_insert"):
+            stored = Invoice.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            update_fields = kwargs.get("update_fields")
+            if (
+                stored is not None
+                and stored != self.Status.DRAFT
+                and (update_fields is None or not set(update_fields) <= self.MUTABLE_AFTER_SENDING)
+            ):
+                raise RuleViolation(_("A sent invoice cannot be changed. Correct it with a credit note."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.status != self.Status.DRAFT:
+            raise RuleViolation(_("A sent invoice cannot be deleted. Correct it with a credit note."))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.status in self.OPEN_STATUSES and self.due_date is not None and self.due_date < today
+
+    def days_overdue(self, today: date | None = None) -> int:
+        today = today or timezone.localdate()
+        return max((today - self.due_date).days, 0) if self.is_overdue(today) else 0
+
+    @classmethod
+    def overdue(cls, today: date | None = None):
+        """Q for invoices past their due date and not (fully) paid."""
+        today = today or timezone.localdate()
+        return Q(kind=cls.Kind.INVOICE, status__in=cls.OPEN_STATUSES, due_date__lt=today)
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    description = models.CharField(_("description"), max_length=500)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("-99999"))]
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("e.g. hours, phase"))
+    unit_price = models.DecimalField(
+        _("price per unit (excl. VAT)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("-9999999")), MaxValueValidator(Decimal("9999999"))],
+    )
+    vat_percent = models.DecimalField(
+        _("VAT %"), max_digits=4, decimal_places=1, default=Decimal("21"), choices=VAT_CHOICES
+    )
+    change_request = models.ForeignKey(
+        "projects.ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="invoice_lines"
+    )
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["invoice", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(vat_percent__in=[21, 9, 0]), name="invoice_line_vat_rate"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def save(self, *args, **kwargs) -> None:
+        self._refuse_unless_draft()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_unless_draft()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_unless_draft(self) -> None:
+        if Invoice.objects.filter(pk=self.invoice_id).exclude(status=Invoice.Status.DRAFT).exists():
+            raise RuleViolation(_("A sent invoice cannot be changed. Correct it with a credit note."))
+
+    @property
+    def amount(self) -> Decimal:
+        return round_money(self.quantity * self.unit_price)
+
+
+class Payment(models.Model):
+    """Money received on an invoice. The invoice is paid once payments cover it."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    paid_on = models.DateField(_("received on"))
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["invoice", "paid_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.paid_on}"
+
+
+class GateOverride(AppendOnly):
+    """The freelancer chose to work for a client with an overdue invoice: who, what and why."""
+
+    class Action(models.TextChoices):
+        START_PHASE = "start_phase", _("Start a phase")
+        DELIVER_PHASE = "deliver_phase", _("Deliver a phase")
+        NEW_PROJECT = "new_project", _("Create a project")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="gate_overrides")
+    action = models.CharField(_("what"), max_length=20, choices=Action)
+    subject = models.CharField(_("about"), max_length=300, blank=True)
+    reason = models.TextField(_("reason"))
+    invoices = models.JSONField(_("overdue invoices at the time"), default=list)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("override of the payment gate")
+        verbose_name_plural = _("overrides of the payment gate")
+        ordering = ["-at"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="gate_override_has_a_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.reason[:50]}"

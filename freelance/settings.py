@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "freelance.dashboard",
     "freelance.outbox",
     "freelance.links",
+    "freelance.reminders",
     "projects",
     "contracts",
 ]

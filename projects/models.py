@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from freelance.lib.workdays import add_working_days, next_working_day
+from projects import signals
 
 MAX_PAYMENT_TERM_BUSINESS = 60  # days; Civil Code art. 6:119a
 DECISION_MAKER_NUDGE_WEEKS = 6
@@ -120,6 +121,13 @@ class Client(models.Model):
         choices=SCORE_CHOICES,
         help_text=_("1 = breaks agreements, 5 = keeps every agreement."),
     )
+    reminders_paused_reason = models.CharField(
+        _("payment reminders paused because"),
+        max_length=300,
+        blank=True,
+        help_text=_("Empty: reminders go out. Filled in: no payment reminders for this client."),
+    )
+    reminders_paused_at = models.DateTimeField(_("reminders paused since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -241,6 +249,18 @@ class Project(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("The rate for extra work from the bucket."),
+    )
+
+    class InvoiceTiming(models.TextChoices):
+        AT_DELIVERY = "at_delivery", _("When the client accepts a phase")
+        IN_ADVANCE = "in_advance", _("In advance, when a phase starts")
+
+    invoice_timing = models.CharField(
+        _("invoice fixed-price phases"),
+        max_length=12,
+        choices=InvoiceTiming,
+        default=InvoiceTiming.AT_DELIVERY,
+        help_text=_("A draft invoice is made for you at that moment; you check it and send it."),
     )
     swap_tolerance_percent = models.PositiveSmallIntegerField(
         _("swap tolerance (%)"),
@@ -650,6 +670,7 @@ class Phase(models.Model):
             self._transition(self.Status.PLANNED, self.Status.IN_PROGRESS, actor, started_at=timezone.now())
             if project.status == Project.Status.CONTRACTED:
                 project._move([Project.Status.CONTRACTED], Project.Status.ACTIVE, actor)
+            signals.phase_started.send(sender=Phase, phase=self, actor=actor)
 
     def deliver(self, actor, *, note: str = "") -> None:
         self._transition(
@@ -696,6 +717,7 @@ class Phase(models.Model):
                 )
             elif not self.project.phases.exclude(status=self.Status.ACCEPTED).exists():
                 self.project._move([Project.Status.ACTIVE], Project.Status.COMPLETED, actor, actor_label=actor_label)
+            signals.phase_accepted.send(sender=Phase, phase=self, actor=actor)
         return following
 
 

@@ -93,3 +93,28 @@ def project_with_phases(owner, count: int = 3, **project_fields) -> Project:
         phase = PhaseFactory(project=project, position=position, title=f"Phase {position}")
         ScopeItemFactory.create_batch(2, phase=phase)
     return project
+
+
+class BusinessProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contracts.BusinessProfile"
+        django_get_or_create = ["owner"]
+
+    owner = factory.SubFactory(UserFactory)
+    business_name = "Studio Alice"
+    street_address = "Lange Nieuwstraat 2"
+    postcode = "3512 PH"
+    city = "Utrecht"
+    kvk_number = "87654321"
+    vat_id = "NL001234567B01"
+    iban = "NL91ABNA0417164300"
+
+
+def billable_project(owner, *, kind="business", price=Decimal("2500.00"), **client_fields):
+    """A contracted project with one fixed-price phase, a client with a budget holder, and a profile."""
+    BusinessProfileFactory(owner=owner)
+    client = ClientFactory(owner=owner, kind=kind, **client_fields)
+    ContactFactory(client=client, name="Bea Budget", email="bea@client.example", is_budget_holder=True)
+    project = ProjectFactory(owner=owner, client=client)
+    phase = PhaseFactory(project=project, position=1, fixed_price=price)
+    return project, phase

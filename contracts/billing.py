@@ -1,0 +1,650 @@
+"""Getting paid: time entries, invoices, credit notes and payments.
+
+Every change of money goes through here. Amounts are Decimal and rounded in one place
+(``contracts.invoicing``); a sent invoice is frozen, and corrections are credit notes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from contracts import invoicing
+from contracts.models import (
+    BusinessProfile,
+    HourlyRate,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Role,
+    SurchargeRule,
+    TimeEntry,
+)
+from contracts.surcharges import surcharge_for
+from freelance.lib.money import format_money, round_money
+from projects.models import ChangeRequest, Client, Contact, Phase, Project, RuleViolation
+
+ZERO = Decimal("0.00")
+DEFAULT_VAT = Decimal("21")
+# Time without a start time counts as day work: only day-based surcharges can apply.
+DAY_WORK_STARTS = time(9, 0)
+
+
+# -- rates and time -----------------------------------------------------------------------
+
+
+def rate_for(project: Project, on: date) -> Decimal | None:
+    """The one hourly rate rule: the dated rate agreed with the client (or the freelancer's own)
+    on that day; without any dated rate, the project's rate. The contract uses the same rule."""
+    rate = HourlyRate.for_client(project.owner, project.client, on)
+    return rate.amount if rate else project.hourly_rate
+
+
+def hours_between(start: time, end: time) -> Decimal:
+    """Hours from start to end; an end before the start runs past midnight."""
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    if minutes <= 0:
+        minutes += 24 * 60
+    return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
+
+
+def record_time(
+    project: Project,
+    *,
+    actor,
+    day: date,
+    role: str = Role.DEVELOPER,
+    hours: Decimal | None = None,
+    started_at: time | None = None,
+    ended_at: time | None = None,
+    phase: Phase | None = None,
+    change_request: ChangeRequest | None = None,
+    billable: bool | None = None,
+    emergency: bool = False,
+    note: str = "",
+    today: date | None = None,
+) -> TimeEntry:
+    """Log hours with the rate and the agreed surcharge of that moment.
+
+    Hours on a wish the freelancer misjudged are absorbed: never billable, counted apart.
+    Hours on a fixed-price phase are covered by its price, so they default to not billable.
+    """
+    today = today or timezone.localdate()
+    if project.owner_id != actor.pk:
+        raise RuleViolation(_("Choose one of your own projects."))
+    if day > today:
+        raise RuleViolation(_("Hours can only be logged for today or earlier."))
+    if phase is not None and phase.project_id != project.pk:
+        raise RuleViolation(_("Choose a phase of this project."))
+    if change_request is not None and change_request.project_id != project.pk:
+        raise RuleViolation(_("Choose a wish of this project."))
+    if (started_at is None) != (ended_at is None):
+        raise RuleViolation(_("Give both the start and the end time, or neither."))
+    if started_at is not None:
+        hours = hours_between(started_at, ended_at)
+    if hours is None or hours <= 0:
+        raise RuleViolation(_("Give the hours worked, more than zero."))
+    if hours > 24:
+        raise RuleViolation(_("A day has at most 24 hours."))
+    if role not in Role.values:
+        raise RuleViolation(_("Choose a role."))
+
+    absorbed = (
+        change_request is not None and change_request.classification == ChangeRequest.Classification.OWN_MISJUDGEMENT
+    )
+    if absorbed:
+        billable = False
+    elif billable is None:
+        billable = phase is None or phase.pricing == Phase.Pricing.TIME or change_request is not None
+
+    moment = timezone.make_aware(datetime.combine(day, started_at or DAY_WORK_STARTS))
+    surcharge = surcharge_for(SurchargeRule.objects.filter(owner=project.owner), moment, emergency=emergency)
+    return TimeEntry.objects.create(
+        owner=project.owner,
+        project=project,
+        phase=phase,
+        change_request=change_request,
+        date=day,
+        started_at=started_at,
+        ended_at=ended_at,
+        hours=Decimal(hours).quantize(Decimal("0.01")),
+        role=role,
+        billable=billable,
+        emergency=emergency,
+        absorbed=absorbed,
+        note=note,
+        hourly_rate=rate_for(project, day),
+        multiplier=surcharge.multiplier,
+        surcharge_reason=surcharge.reason,
+    )
+
+
+def delete_time(entry: TimeEntry) -> None:
+    if entry.invoice_line_id is not None:
+        raise RuleViolation(_("These hours are on an invoice; they can no longer be removed."))
+    entry.delete()
+
+
+# -- drafting invoices -------------------------------------------------------------------
+
+
+def _new_draft(project: Project, *, phase: Phase | None = None) -> Invoice:
+    client = project.client
+    profile = BusinessProfile.for_owner(project.owner)
+    return Invoice.objects.create(
+        owner=project.owner,
+        client=client,
+        project=project,
+        phase=phase,
+        payment_term_days=client.payment_term_days,
+        language=client.language,
+        small_business_scheme=profile.small_business_scheme,
+    )
+
+
+def _time_lines(invoice: Invoice, entries: list[TimeEntry], start: int) -> int:
+    """One line per role, rate and surcharge; each entry is tied to its line so it bills once."""
+    groups: dict[tuple, list[TimeEntry]] = defaultdict(list)
+    for entry in entries:
+        groups[(entry.role, entry.hourly_rate, entry.multiplier, entry.surcharge_reason)].append(entry)
+    position = start
+    with override(invoice.language):
+        for (role, rate, multiplier, reason), group in sorted(groups.items(), key=lambda g: (g[0][0], -g[0][2])):
+            hours = sum((e.hours for e in group), ZERO)
+            description = _("%(role)s, %(first)s to %(last)s") % {
+                "role": Role(role).label,
+                "first": min(e.date for e in group).strftime("%d-%m-%Y"),
+                "last": max(e.date for e in group).strftime("%d-%m-%Y"),
+            }
+            if multiplier != 1:
+                description += " " + _("(%(reason)s, ×%(multiplier)s)") % {"reason": reason, "multiplier": multiplier}
+            position += 1
+            line = InvoiceLine.objects.create(
+                invoice=invoice,
+                position=position,
+                description=description,
+                quantity=hours,
+                unit=_("hours"),
+                unit_price=round_money(rate * multiplier),
+                vat_percent=DEFAULT_VAT,
+            )
+            TimeEntry.objects.filter(pk__in=[e.pk for e in group]).update(invoice_line=line)
+    return position
+
+
+def _unbilled_time(project: Project, phase: Phase | None = None):
+    entries = TimeEntry.objects.filter(
+        project=project, billable=True, invoice_line__isnull=True, hourly_rate__isnull=False
+    )
+    if phase is not None:
+        entries = entries.filter(phase=phase)
+    return list(entries.order_by("date", "pk"))
+
+
+def _paid_wishes(project: Project, phase: Phase | None):
+    """Wishes the client chose to pay for, at a fixed cost, not invoiced yet."""
+    wishes = ChangeRequest.objects.filter(
+        project=project, decision=ChangeRequest.Decision.PAY, cost__isnull=False, invoice_lines__isnull=True
+    )
+    if phase is not None:
+        wishes = wishes.filter(Q(target_phase=phase) | Q(scope_items__phase=phase)).distinct()
+    return list(wishes.order_by("pk"))
+
+
+def draft_for_phase(phase: Phase) -> Invoice | None:
+    """The phase's draft invoice: its fixed price, or its unbilled hours, plus paid wishes in it.
+
+    Runs once per phase (a unique constraint backs this); returns the existing invoice
+    when there is one, and None when there is nothing to invoice.
+    """
+    project = phase.project
+    existing = Invoice.objects.filter(phase=phase, kind=Invoice.Kind.INVOICE).first()
+    if existing is not None:
+        return existing
+    entries = _unbilled_time(project, phase) if phase.pricing == Phase.Pricing.TIME else []
+    wishes = _paid_wishes(project, phase)
+    has_price = phase.pricing == Phase.Pricing.FIXED and phase.fixed_price
+    if not (has_price or entries or wishes):
+        return None
+    with transaction.atomic():
+        invoice = _new_draft(project, phase=phase)
+        position = 0
+        with override(invoice.language):
+            if has_price:
+                position += 1
+                InvoiceLine.objects.create(
+                    invoice=invoice,
+                    position=position,
+                    description=_("Phase %(number)s: %(title)s") % {"number": phase.position, "title": phase.title},
+                    quantity=Decimal("1"),
+                    unit=_("phase"),
+                    unit_price=phase.fixed_price,
+                    vat_percent=DEFAULT_VAT,
+                )
+            position = _time_lines(invoice, entries, position)
+            _wish_lines(invoice, wishes, position)
+    return invoice
+
+
+def _wish_lines(invoice: Invoice, wishes: list[ChangeRequest], position: int) -> int:
+    with override(invoice.language):
+        for wish in wishes:
+            position += 1
+            InvoiceLine.objects.create(
+                invoice=invoice,
+                position=position,
+                description=_("Extra work: %(title)s") % {"title": wish.title},
+                quantity=Decimal("1"),
+                unit=_("wish"),
+                unit_price=wish.cost,
+                vat_percent=DEFAULT_VAT,
+                change_request=wish,
+            )
+    return position
+
+
+def draft_for_unbilled(project: Project) -> Invoice | None:
+    """A draft for all billable hours and paid wishes not invoiced yet (time and materials)."""
+    entries = _unbilled_time(project)
+    wishes = _paid_wishes(project, None)
+    if not (entries or wishes):
+        return None
+    with transaction.atomic():
+        invoice = _new_draft(project)
+        position = _time_lines(invoice, entries, 0)
+        _wish_lines(invoice, wishes, position)
+    return invoice
+
+
+def on_phase_accepted(phase: Phase) -> Invoice | None:
+    if phase.project.invoice_timing == Project.InvoiceTiming.AT_DELIVERY:
+        return draft_for_phase(phase)
+    return None
+
+
+def on_phase_started(phase: Phase) -> Invoice | None:
+    if phase.project.invoice_timing == Project.InvoiceTiming.IN_ADVANCE and phase.pricing == Phase.Pricing.FIXED:
+        return draft_for_phase(phase)
+    return None
+
+
+# -- issuing -----------------------------------------------------------------------------
+
+
+def lines_of(invoice: Invoice) -> list[invoicing.Line]:
+    return [invoicing.Line(line.quantity, line.unit_price, line.vat_percent) for line in invoice.lines.all()]
+
+
+def compute_totals(invoice: Invoice) -> invoicing.Totals:
+    return invoicing.totals(
+        lines_of(invoice), reverse_charge=invoice.reverse_charge, small_business_scheme=invoice.small_business_scheme
+    )
+
+
+def missing_details(invoice: Invoice) -> list[str]:
+    """What the law requires on the invoice that is not filled in yet."""
+    profile = BusinessProfile.objects.filter(owner=invoice.owner).first()
+    client = invoice.client
+    missing = []
+    if profile is None or not profile.business_name:
+        missing.append(_("your business name (business profile)"))
+    if profile is None or not (profile.street_address and profile.postcode and profile.city):
+        missing.append(_("your address (business profile)"))
+    if profile is None or not profile.kvk_number:
+        missing.append(_("your KvK number (business profile)"))
+    if (profile is None or not profile.vat_id) and not invoice.small_business_scheme:
+        missing.append(_("your VAT id (business profile)"))
+    if not (client.street_address and client.city):
+        missing.append(_("the client's address"))
+    if invoice.reverse_charge and not client.vat_id:
+        missing.append(_("the client's VAT id (required for reverse charge)"))
+    return missing
+
+
+def _party(name, street, postcode, city, country="", kvk="", vat_id="", iban="") -> dict:
+    return {
+        "name": name,
+        "address": [line for line in (street, f"{postcode} {city}".strip(), country) if line],
+        "kvk_number": kvk,
+        "vat_id": vat_id,
+        "iban": iban,
+    }
+
+
+def billing_contacts(client: Client) -> list[Contact]:
+    contacts = [c for c in client.contacts.all() if c.email]
+    preferred = [c for c in contacts if c.is_budget_holder] or [c for c in contacts if c.is_decision_maker]
+    return preferred or contacts[:1]
+
+
+class InvoiceRefused(RuleViolation):
+    pass
+
+
+def issue(invoice: Invoice, *, actor, today: date | None = None, send: bool = True) -> Invoice:
+    """Number, freeze and send a draft. Safe against double submits: the row is locked first."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().select_related("client", "owner").get(pk=invoice.pk)
+        if not invoice.is_draft:
+            raise InvoiceRefused(_("Invoice %(number)s was already sent.") % {"number": invoice.number})
+        if not invoice.lines.exists():
+            raise InvoiceRefused(_("An invoice needs at least one line."))
+        missing = missing_details(invoice)
+        if missing:
+            raise InvoiceRefused(_("Fill in before sending: %(missing)s.") % {"missing": ", ".join(missing)})
+        totals = compute_totals(invoice)
+        if invoice.is_credit_note:
+            if totals.total >= 0:
+                raise InvoiceRefused(_("A credit note reduces an invoice: its total must be negative."))
+            if -totals.total > outstanding(invoice.credits):
+                raise InvoiceRefused(_("A credit note cannot credit more than is still open on the invoice."))
+        elif totals.total <= 0:
+            raise InvoiceRefused(_("The invoice total must be more than zero; use a credit note to give money back."))
+        profile = BusinessProfile.objects.get(owner=invoice.owner)
+        client = invoice.client
+        invoice.number = invoicing.next_invoice_number(invoice.owner, today.year)
+        invoice.issue_date = today
+        invoice.delivery_date = invoice.delivery_date or _delivery_date(invoice) or today
+        invoice.due_date = today + timedelta(days=invoice.payment_term_days)
+        invoice.seller = _party(
+            profile.business_name,
+            profile.street_address,
+            profile.postcode,
+            profile.city,
+            kvk=profile.kvk_number,
+            vat_id=profile.vat_id,
+            iban=profile.iban,
+        )
+        invoice.buyer = _party(
+            client.name,
+            client.street_address,
+            client.postcode,
+            client.city,
+            client.country,
+            kvk=client.kvk_number,
+            vat_id=client.vat_id,
+        )
+        invoice.total_excl, invoice.total_vat, invoice.total = totals.total_excl, totals.total_vat, totals.total
+        invoice.status = Invoice.Status.SENT
+        invoice.sent_at = timezone.now()
+        invoice.pdf = invoice_pdf(invoice)
+        Invoice.objects.filter(pk=invoice.pk).update(
+            number=invoice.number,
+            issue_date=invoice.issue_date,
+            delivery_date=invoice.delivery_date,
+            due_date=invoice.due_date,
+            seller=invoice.seller,
+            buyer=invoice.buyer,
+            total_excl=invoice.total_excl,
+            total_vat=invoice.total_vat,
+            total=invoice.total,
+            status=invoice.status,
+            sent_at=invoice.sent_at,
+            pdf=invoice.pdf,
+        )
+        if invoice.is_credit_note:
+            _settle(Invoice.objects.select_for_update().get(pk=invoice.credits_id))
+        if send:
+            email = send_invoice_email(invoice)
+            if email is not None:
+                Invoice.objects.filter(pk=invoice.pk).update(email=email)
+                invoice.email = email
+    return invoice
+
+
+def _delivery_date(invoice: Invoice) -> date | None:
+    if invoice.phase_id and invoice.phase.accepted_at:
+        return timezone.localdate(invoice.phase.accepted_at)
+    if invoice.phase_id and invoice.phase.delivered_at:
+        return timezone.localdate(invoice.phase.delivered_at)
+    last = TimeEntry.objects.filter(invoice_line__invoice=invoice).order_by("-date").values_list("date", flat=True)
+    return last.first()
+
+
+def filename(invoice: Invoice) -> str:
+    prefix = "creditnota" if invoice.is_credit_note else "factuur"
+    if invoice.language == "en":
+        prefix = "credit-note" if invoice.is_credit_note else "invoice"
+    return f"{prefix}-{invoice.number or 'concept'}.pdf"
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as a PDF/A-3b document, in the invoice's language."""
+    from freelance.lib.pdf import PDF_A3B, render_pdf
+
+    with override(invoice.language):
+        return render_pdf("pdf/invoice.html", pdf_context(invoice), pdf_variant=PDF_A3B)
+
+
+def pdf_context(invoice: Invoice) -> dict:
+    totals = compute_totals(invoice) if invoice.is_draft else None
+    lines = list(invoice.lines.all())
+    if totals is None:
+        totals = compute_totals(invoice)
+    rates = [
+        {
+            "percent": rate,
+            "excl": totals.excl_by_rate[rate],
+            "vat": totals.vat_by_rate[rate],
+        }
+        for rate in sorted(totals.excl_by_rate, reverse=True)
+    ]
+    return {
+        "invoice": invoice,
+        "lines": lines,
+        "rates": rates,
+        "total_excl": invoice.total_excl if not invoice.is_draft else totals.total_excl,
+        "total_vat": invoice.total_vat if not invoice.is_draft else totals.total_vat,
+        "total": invoice.total if not invoice.is_draft else totals.total,
+        "seller": invoice.seller,
+        "buyer": invoice.buyer,
+    }
+
+
+def send_invoice_email(invoice: Invoice):
+    """Queue the invoice with its PDF to the client's budget holder (or decision maker)."""
+    from freelance.outbox.queue import queue_email
+    from projects.acceptance import freelancer_name
+
+    contacts = billing_contacts(invoice.client)
+    if not contacts:
+        return None
+    return queue_email(
+        owner=invoice.owner,
+        to=[c.email for c in contacts],
+        reply_to=[invoice.owner.email] if invoice.owner.email else [],
+        template="invoice",
+        context={
+            "invoice": invoice,
+            "contact": contacts[0],
+            "freelancer": freelancer_name(invoice.owner),
+            "total": format_money_in(invoice.total, invoice.language),
+            "due_date": invoice.due_date,
+            "iban": invoice.seller.get("iban", ""),
+        },
+        language=invoice.language,
+        kind="invoice",
+        attachments=[(filename(invoice), bytes(invoice.pdf), "application/pdf")],
+    )
+
+
+def format_money_in(amount: Decimal, language: str) -> str:
+    with override(language):
+        return format_money(amount)
+
+
+# -- credit notes and payments -----------------------------------------------------------
+
+
+def credit_note_for(invoice: Invoice, *, actor) -> Invoice:
+    """A draft credit note that reverses what is still open on the invoice, line by line."""
+    if invoice.is_draft or invoice.is_credit_note:
+        raise RuleViolation(_("Only a sent invoice can be credited."))
+    if outstanding(invoice) <= 0:
+        raise RuleViolation(_("Nothing is open on this invoice any more."))
+    with transaction.atomic():
+        note = Invoice.objects.create(
+            owner=invoice.owner,
+            client=invoice.client,
+            project=invoice.project,
+            kind=Invoice.Kind.CREDIT_NOTE,
+            credits=invoice,
+            payment_term_days=invoice.payment_term_days,
+            language=invoice.language,
+            reverse_charge=invoice.reverse_charge,
+            small_business_scheme=invoice.small_business_scheme,
+            delivery_date=invoice.delivery_date,
+        )
+        with override(invoice.language):
+            for line in invoice.lines.all():
+                InvoiceLine.objects.create(
+                    invoice=note,
+                    position=line.position,
+                    description=_("Credit: %(line)s") % {"line": line.description},
+                    quantity=-line.quantity,
+                    unit=line.unit,
+                    unit_price=line.unit_price,
+                    vat_percent=line.vat_percent,
+                )
+    return note
+
+
+def paid_amount(invoice: Invoice) -> Decimal:
+    return invoice.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def credited_amount(invoice: Invoice) -> Decimal:
+    total = invoice.credit_notes.exclude(status=Invoice.Status.DRAFT).aggregate(total=Sum("total"))["total"]
+    return -(total or ZERO)
+
+
+def outstanding(invoice: Invoice) -> Decimal:
+    if invoice.is_draft or invoice.is_credit_note:
+        return ZERO
+    return invoice.total - paid_amount(invoice) - credited_amount(invoice)
+
+
+def _settle(invoice: Invoice) -> None:
+    """Set paid / partly paid / credited from the payments and credit notes (row is locked)."""
+    paid, credited = paid_amount(invoice), credited_amount(invoice)
+    open_amount = invoice.total - paid - credited
+    if open_amount > 0:
+        status = Invoice.Status.PARTLY_PAID if paid > 0 else Invoice.Status.SENT
+        paid_on = None
+    elif paid == 0:
+        status, paid_on = Invoice.Status.CREDITED, None
+    else:
+        status = Invoice.Status.PAID
+        paid_on = invoice.payments.order_by("-paid_on").values_list("paid_on", flat=True).first()
+    if (status, paid_on) != (invoice.status, invoice.paid_on):
+        invoice.status, invoice.paid_on = status, paid_on
+        invoice.save(update_fields=["status", "paid_on"])
+
+
+def record_payment(
+    invoice: Invoice, *, amount: Decimal, paid_on: date, actor, reference: str = "", today: date | None = None
+) -> Payment:
+    today = today or timezone.localdate()
+    if amount is None or amount <= 0:
+        raise RuleViolation(_("A payment is an amount of more than zero."))
+    if paid_on > today:
+        raise RuleViolation(_("A payment cannot be received in the future."))
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.is_draft or invoice.is_credit_note:
+            raise RuleViolation(_("Payments are recorded on sent invoices."))
+        if paid_on < invoice.issue_date:
+            raise RuleViolation(_("A payment cannot be received before the invoice date."))
+        still_open = outstanding(invoice)
+        if amount > still_open:
+            raise RuleViolation(_("That is more than is still open (%(open)s).") % {"open": format_money(still_open)})
+        payment = Payment.objects.create(
+            invoice=invoice, amount=round_money(amount), paid_on=paid_on, reference=reference, recorded_by=actor
+        )
+        _settle(invoice)
+    return payment
+
+
+def delete_payment(payment: Payment) -> None:
+    """Undo a payment recorded by mistake; the invoice's state follows."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+        payment.delete()
+        _settle(invoice)
+
+
+# -- profitability -----------------------------------------------------------------------
+
+
+@dataclass
+class Profitability:
+    invoiced: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    hours_by_role: dict[str, dict[str, Decimal]]
+    billable_hours: Decimal
+    absorbed_hours: Decimal
+    other_hours: Decimal
+    total_hours: Decimal
+    effective_rate: Decimal | None
+    floor_rate: Decimal | None
+    margin: Decimal | None
+
+    @property
+    def below_floor(self) -> bool:
+        return self.effective_rate is not None and self.floor_rate is not None and self.effective_rate < self.floor_rate
+
+
+def profitability(project: Project) -> Profitability:
+    """Money in and hours spent. Three queries, whatever the number of entries or invoices.
+
+    Effective rate = invoiced (excl. VAT, credit notes deducted) / all hours worked, so absorbed
+    and non-billable hours pull it down: that is the point. Margin = invoiced - hours × floor rate.
+    """
+    money = (
+        Invoice.objects.filter(project=project)
+        .exclude(status=Invoice.Status.DRAFT)
+        .aggregate(
+            invoiced=Sum("total_excl"),
+            invoiced_incl=Sum("total"),
+        )
+    )
+    paid = Payment.objects.filter(invoice__project=project).aggregate(total=Sum("amount"))["total"] or ZERO
+    rows = TimeEntry.objects.filter(project=project).values("role", "billable", "absorbed").annotate(hours=Sum("hours"))
+    by_role: dict[str, dict[str, Decimal]] = {
+        role: {"billable": ZERO, "absorbed": ZERO, "other": ZERO} for role in Role.values
+    }
+    for row in rows:
+        bucket = "absorbed" if row["absorbed"] else ("billable" if row["billable"] else "other")
+        by_role[row["role"]][bucket] += row["hours"]
+    billable = sum((r["billable"] for r in by_role.values()), ZERO)
+    absorbed = sum((r["absorbed"] for r in by_role.values()), ZERO)
+    other = sum((r["other"] for r in by_role.values()), ZERO)
+    total_hours = billable + absorbed + other
+    invoiced = money["invoiced"] or ZERO
+    incl = money["invoiced_incl"] or ZERO
+    floor = BusinessProfile.objects.filter(owner_id=project.owner_id).values_list("floor_rate", flat=True).first()
+    effective = round_money(invoiced / total_hours) if total_hours else None
+    margin = round_money(invoiced - total_hours * floor) if floor is not None and total_hours else None
+    return Profitability(
+        invoiced=invoiced,
+        paid=paid,
+        outstanding=incl - paid,
+        hours_by_role=by_role,
+        billable_hours=billable,
+        absorbed_hours=absorbed,
+        other_hours=other,
+        total_hours=total_hours,
+        effective_rate=effective,
+        floor_rate=floor,
+        margin=margin,
+    )
