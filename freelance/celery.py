@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "freelance.settings")
 
 app = Celery("freelance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["freelance.dashboard", "freelance.outbox", "projects", "contracts"])
+app.autodiscover_tasks(["freelance.dashboard", "freelance.outbox", "freelance.reminders", "projects", "contracts"])

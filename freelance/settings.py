@@ -141,10 +141,14 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# One queue name for web, worker and beat; the tests give their worker a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "celery")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat only triggers short tasks that query the database; it never holds long ETAs.
 HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 60, minimum=1)
+REMINDER_SWEEP_INTERVAL = env_int("REMINDER_SWEEP_INTERVAL", 900, minimum=1)
+REMINDER_SWEEP_BATCH_SIZE = env_int("REMINDER_SWEEP_BATCH_SIZE", 500, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "freelance.dashboard.tasks.heartbeat",
@@ -156,6 +160,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "freelance.outbox.tasks.sweep_outbox",
         "schedule": 60,
         "options": {"expires": 60},
+    },
+    # Reminders: each sweep finds what is due in the database; a missed run is caught up by the next.
+    "sweep-payment-reminders": {
+        "task": "freelance.reminders.tasks.sweep_payment_reminders",
+        "schedule": REMINDER_SWEEP_INTERVAL,
+        "options": {"expires": REMINDER_SWEEP_INTERVAL},
+    },
+    "sweep-nudges": {
+        "task": "freelance.reminders.tasks.sweep_nudges",
+        "schedule": REMINDER_SWEEP_INTERVAL,
+        "options": {"expires": REMINDER_SWEEP_INTERVAL},
     },
 }
 

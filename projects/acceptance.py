@@ -90,7 +90,9 @@ def send_acceptance_requests(
     return requests
 
 
-def _issue(phase: Phase, contact: Contact, *, actor, note: str, deliverables: list[str]) -> AcceptanceRequest:
+def _issue(
+    phase: Phase, contact: Contact, *, actor, note: str, deliverables: list[str], nudge: bool = False
+) -> AcceptanceRequest:
     from freelance.outbox.queue import queue_email
 
     project = phase.project
@@ -114,6 +116,7 @@ def _issue(phase: Phase, contact: Contact, *, actor, note: str, deliverables: li
         "freelancer": freelancer_name(project.owner),
         "url": ClientLink.url_for(token),
         "expires_at": link.expires_at,
+        "nudge": nudge,
     }
     queue_email(
         owner=project.owner,
@@ -122,13 +125,13 @@ def _issue(phase: Phase, contact: Contact, *, actor, note: str, deliverables: li
         template="phase_acceptance_request",
         context=context,
         language=language,
-        kind="phase_acceptance_request",
+        kind="phase_acceptance_nudge" if nudge else "phase_acceptance_request",
     )
     return request
 
 
-def resend(request: AcceptanceRequest, *, actor) -> AcceptanceRequest:
-    """A fresh link for the same contact; the old one stops working."""
+def resend(request: AcceptanceRequest, *, actor, nudge: bool = False) -> AcceptanceRequest:
+    """A fresh link for the same contact; the old one stops working. `nudge`: as a reminder."""
     phase = request.phase
     if phase.status != Phase.Status.DELIVERED:
         raise RuleViolation(_("Only a delivered phase can be sent for acceptance."))
@@ -137,7 +140,12 @@ def resend(request: AcceptanceRequest, *, actor) -> AcceptanceRequest:
     with transaction.atomic():
         request.link.revoke(_("a new link was sent"))
         return _issue(
-            phase, request.contact, actor=actor, note=request.delivery_note, deliverables=list(request.deliverables)
+            phase,
+            request.contact,
+            actor=actor,
+            note=request.delivery_note,
+            deliverables=list(request.deliverables),
+            nudge=nudge,
         )
 
 

@@ -114,8 +114,12 @@ def classify(
     return []
 
 
-def beep(change_request: ChangeRequest, *, actor, contacts: list[Contact] | None = None) -> list[ClientLink]:
-    """Email the decision maker(s) a link to decide; older links for this wish stop working."""
+def beep(
+    change_request: ChangeRequest, *, actor, contacts: list[Contact] | None = None, nudge: bool = False
+) -> list[ClientLink]:
+    """Email the decision maker(s) a link to decide; older links for this wish stop working.
+
+    `nudge`: the same mail as a reminder, sent by the sweep when the client has not decided."""
     from freelance.outbox.queue import queue_email
 
     if change_request.status != CR.Status.WAITING:
@@ -152,9 +156,10 @@ def beep(change_request: ChangeRequest, *, actor, contacts: list[Contact] | None
                     "url": ClientLink.url_for(token),
                     "expires_at": link.expires_at,
                     "placement": placement(change_request),
+                    "nudge": nudge,
                 },
                 language=project.client.language,
-                kind="change_request_beep",
+                kind="change_request_nudge" if nudge else "change_request_beep",
             )
             links.append(link)
     return links

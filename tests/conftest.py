@@ -122,8 +122,9 @@ def smtp_server():
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     controller.start()
     recorder.port = port
+    recorder.controller = controller  # tests may stop and restart it: "SMTP down, then up"
     yield recorder
-    controller.stop()
+    recorder.controller.stop()
 
 
 @pytest.fixture
@@ -137,6 +138,28 @@ def mailbox(smtp_server, settings):
     with smtp_server.lock:
         smtp_server.messages.clear()
     return smtp_server.messages
+
+
+def spawn_worker(queue: str, smtp_port: int, **extra_env: str) -> tuple[subprocess.Popen, object]:
+    """Start `celery worker` (solo pool, own process group) on `queue` against the test database."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "PYTHONUNBUFFERED": "1",
+        # Tasks the worker itself queues (a sweep's mails) stay on this queue.
+        "CELERY_QUEUE": queue,
+        "EMAIL_RETRY_BASE_SECONDS": "1",
+        **extra_env,
+    }
+    log = (Path(django_settings.VAR_DIR) / f"{queue}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "freelance", "worker", "--pool", "solo", "--queues", queue,
+         "--hostname", f"{queue}@%h", "--without-mingle", "--without-gossip", "--loglevel", "INFO"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    return process, log
 
 
 @pytest.fixture(scope="session")
@@ -153,19 +176,7 @@ def celery_worker(django_db_setup, django_db_blocker, redis_server, smtp_server)
     queue = f"test-{uuid.uuid4().hex[:12]}"
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_subprocess(),
-        "REDIS_URL": django_settings.REDIS_URL,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = (Path(django_settings.VAR_DIR) / f"{queue}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "freelance", "worker", "--pool", "solo", "--queues", queue,
-         "--hostname", f"{queue}@%h", "--without-mingle", "--without-gossip", "--loglevel", "INFO"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    process, log = spawn_worker(queue, smtp_server.port)
     try:
         assert ping.delay("ready").get(timeout=60) == "ready", "the worker did not answer"
         yield process

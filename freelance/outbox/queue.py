@@ -87,3 +87,41 @@ def queue_email(
         send_on_commit(email.pk)
     logger.info("queued email %s (%s) to %d recipient(s)", email.pk, kind or template, len(email.to))
     return email
+
+
+def queue_emails(messages: Sequence[dict]) -> list[OutgoingEmail]:
+    """Queue many mails with a constant number of queries: one insert for the mails, one for
+    their attachments. Each dict takes the keyword arguments of ``queue_email``. Sweeps use
+    this so a batch costs the same number of queries whatever its size.
+    """
+    emails, attachments = [], []
+    for message in messages:
+        subject, body_text, body_html = render_email(message["template"], message["context"], message["language"])
+        email = OutgoingEmail(
+            owner=message["owner"],
+            kind=message.get("kind", ""),
+            to=list(message["to"]),
+            reply_to=list(message.get("reply_to") or []),
+            language=message["language"],
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+        )
+        # Field validation only (recipients, language): full_clean() would also check the
+        # owner and the constraints with two queries per mail.
+        email.clean_fields(exclude=["owner"])
+        emails.append(email)
+        attachments.append(message.get("attachments", ()))
+    if not emails:
+        return []
+    with transaction.atomic():
+        OutgoingEmail.objects.bulk_create(emails)
+        OutgoingAttachment.objects.bulk_create(
+            OutgoingAttachment(email=email, filename=filename, content=bytes(content), content_type=content_type)
+            for email, files in zip(emails, attachments, strict=True)
+            for filename, content, content_type in files
+        )
+        for email in emails:
+            send_on_commit(email.pk)
+    logger.info("queued %d emails", len(emails))
+    return emails
