@@ -104,7 +104,15 @@ def create_demo_projects(user) -> None:
     contact(stichting, "Ahmed El Amrani", "ahmed@groen.example", spoken_days_ago=70, is_decision_maker=True)
     contact(stichting, "Sophie Bakker", "sophie@groen.example", is_day_to_day=True, is_budget_holder=True)
 
-    hotel = client("Hotel Zeezicht", "Zandvoort", vat_id="NL009876543B01", language="en", payment_term_days=14)
+    hotel = client(
+        "Hotel Zeezicht",
+        "Zandvoort",
+        street_address="Boulevard Paulus Loot 5",
+        postcode="2042 AD",
+        vat_id="NL009876543B01",
+        language="en",
+        payment_term_days=14,
+    )
     contact(hotel, "Linda Visser", "linda@zeezicht.example", spoken_days_ago=30, is_decision_maker=True)
 
     tennis = client("Tennisclub De Lobbers", "Amersfoort", kind=Client.Kind.CONSUMER, payment_term_days=14)
@@ -194,6 +202,8 @@ def create_demo_projects(user) -> None:
     )
     advance(completed, [95, 70])
 
+    billing_demo(user, completed=completed, active=active)
+
     stopped = project(bakkerij, "Bestel-app", "Een eigen app naast de webshop.", today + timedelta(weeks=10), plan[:1])
     stopped.stop(user, reason="De klant kiest eerst voor de webshop; de app komt volgend jaar misschien terug.")
 
@@ -241,4 +251,72 @@ def bucket_demo(user, project) -> None:
             recorded_by=user,
             note="Telefonisch met Ahmed: de training vervalt, de aanmelding komt ervoor in de plaats.",
             meta=Meta(at=timezone.now(), ip="", user_agent=""),
+        )
+
+
+def billing_demo(user, *, completed, active) -> None:
+    """A business profile, rates and surcharges, hours by role, and invoices in every state.
+
+    Accepting phases above already drafted their invoices (invoice at delivery). Here the
+    completed project's two invoices are sent on their acceptance days: one paid, one overdue,
+    so the payment gate and the reminder stages have something to show.
+    """
+    from contracts import billing
+    from contracts.models import BusinessProfile, HourlyRate, Invoice, Role, SurchargeRule
+
+    today = timezone.localdate()
+    BusinessProfile.objects.update_or_create(
+        owner=user,
+        defaults={
+            "business_name": "Sanne de Vries Webdesign",
+            "street_address": "Lange Nieuwstraat 21",
+            "postcode": "3512 PH",
+            "city": "Utrecht",
+            "kvk_number": "87654321",
+            "vat_id": "NL002345678B01",
+            "iban": "NL91ABNA0417164300",
+            "floor_rate": Decimal("70.00"),
+        },
+    )
+    HourlyRate.objects.get_or_create(
+        owner=user, client=None, valid_from=today - timedelta(days=400), defaults={"amount": Decimal("85.00")}
+    )
+    SurchargeRule.objects.get_or_create(
+        owner=user, name="Kerstavond", defaults={"applies_to": "named_day", "month": 12, "day": 24, "multiplier": 2}
+    )
+    SurchargeRule.objects.get_or_create(
+        owner=user, name="Weekend", defaults={"applies_to": "weekend", "multiplier": Decimal("1.50")}
+    )
+    for invoice in Invoice.objects.filter(project=completed, status=Invoice.Status.DRAFT).select_related("phase"):
+        issued_on = timezone.localdate(invoice.phase.accepted_at)
+        billing.issue(invoice, actor=user, today=issued_on)
+    first, second = Invoice.objects.filter(project=completed).order_by("issue_date")
+    billing.record_payment(first, amount=first.total, paid_on=first.due_date, actor=user, reference="NL12 INGB")
+    del second  # stays open, past its due date: no new work for Hotel Zeezicht until it is paid
+
+    phase = active.phases.get(position=2)
+    for days_ago, hours, role, note in [
+        (6, "3.5", Role.DEVELOPER, "Roostermodule opgezet"),
+        (5, "6", Role.DEVELOPER, "Inschrijven voor diensten"),
+        (5, "1", Role.PROJECT_MANAGER, "Afstemming met Sophie"),
+        (2, "2", Role.CONTRACT_MANAGER, "Piep over diensten ruilen"),
+    ]:
+        billing.record_time(
+            active,
+            actor=user,
+            day=today - timedelta(days=days_ago),
+            hours=Decimal(hours),
+            role=role,
+            phase=phase,
+            note=note,
+        )
+    own = active.change_requests.filter(classification="own_misjudgement").first()
+    if own is not None:
+        billing.record_time(
+            active,
+            actor=user,
+            day=today - timedelta(days=1),
+            hours=Decimal("5"),
+            change_request=own,
+            note="Import oude ledenbestand",
         )

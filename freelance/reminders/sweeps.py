@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contracts.models import BusinessProfile, StatutoryInterestRate
@@ -95,6 +95,17 @@ def claim_and_send(kind: str, due: list[Due], prepare: Callable[[list[Due]], Non
     return len(winners), len(due) - len(winners)
 
 
+class QueryCounter:
+    """Counts the queries of one batch (a connection execute wrapper), for the benchmark and tests."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 def walk(
     queryset,
     plan: Callable[[list], Iterable[Due]],
@@ -106,12 +117,14 @@ def walk(
     last_pk = 0
     size = batch_size()
     while True:
-        with transaction.atomic():
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter), transaction.atomic():
             batch = list(queryset.filter(pk__gt=last_pk).order_by("pk")[:size])
             if not batch:
                 break
             due = list(plan(batch))
             sent, lost = claim_and_send(kind, due, prepare)
+        result.per_batch_queries.append(counter.count)
         result.batches += 1
         result.scanned += len(batch)
         result.sent += sent
