@@ -20,3 +20,35 @@ urlpatterns = [
     # The client's PDF: no login; only for the browser that opened the emailed link.
     path("c/<uuid:public_id>/pdf/", public.client_pdf, name="client_pdf"),
 ]
+
+# -- invoices, payments and business settings (contracts/invoice_views.py, settings_views.py) --
+
+from contracts import invoice_views, settings_views  # noqa: E402
+
+urlpatterns += [
+    path("invoices/", invoice_views.invoice_list, name="invoice_list"),
+    path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/preview.pdf", invoice_views.invoice_preview_pdf, name="invoice_preview_pdf"),
+    path("invoices/<int:pk>/pdf/", invoice_views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/edit/", invoice_views.invoice_update, name="invoice_update"),
+    path("invoices/<int:pk>/lines/add/", invoice_views.invoice_line_add, name="invoice_line_add"),
+    path("invoices/<int:pk>/lines/<int:line_pk>/", invoice_views.invoice_line_edit, name="invoice_line_edit"),
+    path(
+        "invoices/<int:pk>/lines/<int:line_pk>/delete/",
+        invoice_views.invoice_line_delete,
+        name="invoice_line_delete",
+    ),
+    path("invoices/<int:pk>/send/", invoice_views.invoice_send, name="invoice_send"),
+    path("invoices/<int:pk>/delete/", invoice_views.invoice_delete, name="invoice_delete"),
+    path("invoices/<int:pk>/payments/add/", invoice_views.payment_add, name="invoice_payment_add"),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_pk>/delete/",
+        invoice_views.payment_delete,
+        name="invoice_payment_delete",
+    ),
+    path("invoices/<int:pk>/credit-note/", invoice_views.credit_note_create, name="invoice_credit_note"),
+    path("projects/<int:pk>/invoices/draft/", invoice_views.draft_for_unbilled, name="invoice_draft_unbilled"),
+    path("clients/<int:pk>/reminders/pause/", invoice_views.client_reminders_pause, name="client_reminders_pause"),
+    path("clients/<int:pk>/reminders/resume/", invoice_views.client_reminders_resume, name="client_reminders_resume"),
+    path("settings/business/", settings_views.business_settings, name="business_settings"),
+]
