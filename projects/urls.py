@@ -124,3 +124,14 @@ urlpatterns += [
     path("wishes/<int:pk>/done/", bucket_views.wish_action, {"action": "done"}, name="wish_done"),
     path("wishes/<int:pk>/drop/", bucket_views.wish_action, {"action": "drop"}, name="wish_drop"),
 ]
+
+# -- hours (projects/views/time.py) ------------------------------------------------------
+
+from projects.views import time as time_views  # noqa: E402
+
+urlpatterns += [
+    path("time/", time_views.time_week, name="time_week"),
+    path("time/add/", time_views.time_week_add, name="time_week_add"),
+    path("time/<int:pk>/delete/", time_views.time_delete, name="time_delete"),
+    path("projects/<int:pk>/time/", time_views.time_add, name="time_add"),
+]

@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects.forms.projects import GateMixin, override_reason_field
 from projects.models import Client, Phase, Project, ScopeItem
 
 NEW_PROJECT_PHASE_ROWS = 3
@@ -105,11 +106,12 @@ def set_short_labels(form: forms.BaseForm, labels: dict) -> None:
 # -- creating a project -----------------------------------------------------------------
 
 
-class NewProjectForm(forms.ModelForm):
+class NewProjectForm(GateMixin, forms.ModelForm):
     first_deadline = first_deadline_field(
         label=_("Hard first deadline"),
         help_text=_("The date phase 1 is due. It is sacred: once contracted, only a renegotiation moves it."),
     )
+    override_reason = override_reason_field()
 
     class Meta:
         model = Project

@@ -16,6 +16,31 @@ from projects.models import Phase, Project, Risk
 
 NOTE_MAX = 5000
 RISK_TEXT_MAX = 2000
+OVERRIDE_REASON_MAX = 500
+
+
+def override_reason_field() -> forms.CharField:
+    """Why the freelancer works for a client with an overdue invoice anyway (the payment gate)."""
+    return forms.CharField(
+        label=_("Reason to go ahead despite the overdue invoice"),
+        required=False,
+        max_length=OVERRIDE_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: “The client paid yesterday; the bank shows it tomorrow.” It is logged."),
+    )
+
+
+class GateMixin:
+    """A form whose action the payment gate may refuse; the view sets `gate_closed` then."""
+
+    gate_closed = False
+
+    @property
+    def show_override_reason(self) -> bool:
+        if "override_reason" not in self.fields:
+            return False
+        field = self["override_reason"]
+        return self.gate_closed or bool(field.errors) or bool((field.value() or "").strip())
 
 
 def phase_auto_id(phase: Phase, action: str) -> str:
@@ -41,15 +66,17 @@ class PhaseActionForm(forms.Form):
         self.phase = phase
 
 
-class StartForm(PhaseActionForm):
+class StartForm(GateMixin, PhaseActionForm):
     action = "start"
+
+    override_reason = override_reason_field()
 
 
 class ResumeForm(PhaseActionForm):
     action = "resume"
 
 
-class DeliverForm(PhaseActionForm):
+class DeliverForm(GateMixin, PhaseActionForm):
     """Mark delivered and, by default, email the decision maker a link to accept."""
 
     action = "deliver"
@@ -76,6 +103,7 @@ class DeliverForm(PhaseActionForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked to mark it delivered without sending a link."),
     )
+    override_reason = override_reason_field()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -109,6 +137,7 @@ class SendRequestForm(DeliverForm):
     """Send (again) a link to accept a phase that is already delivered."""
 
     action = "send"
+    override_reason = None  # sending a link for work already delivered is not new work
 
     def clean_recipients(self):
         recipients = self.cleaned_data["recipients"]

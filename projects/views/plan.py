@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget
 
+from contracts import gate
 from projects.forms.plan import (
     AddPhaseForm,
     FirstDeadlineForm,
@@ -248,11 +249,21 @@ def project_new(request: HttpRequest) -> HttpResponse:
         forms_valid = phases_form.is_valid() and forms_valid  # validate both, so every error shows at once
         if forms_valid:
             try:
-                with transaction.atomic():
+                with transaction.atomic():  # a refusal after the gate takes a logged override back with it
+                    gate.check(
+                        form.cleaned_data["client"],
+                        gate.Action.NEW_PROJECT,
+                        actor=request.user,
+                        subject=form.cleaned_data["name"],
+                        override_reason=form.cleaned_data["override_reason"],
+                    )
                     project = form.save()
                     project.set_first_deadline(form.cleaned_data["first_deadline"], request.user)
                     for fields in phases_form.phases():
                         project.add_phase(request.user, **fields)
+            except gate.PaymentGateClosed as closed:
+                form.gate_closed = True
+                form.add_error(None, str(closed))
             except RuleViolation as exc:
                 form.add_error(None, str(exc))
             else:

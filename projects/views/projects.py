@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from contracts import gate
+from contracts.models import GateOverride
 from freelance.lib.money import format_money
 from projects import acceptance
 from projects.forms.projects import (
@@ -54,9 +56,11 @@ from projects.models import (
 )
 from projects.timeline import build_timeline
 from projects.views.bucket import bucket_summary
+from projects.views.time import profitability_panel, time_section
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
+GATE_LOG_SIZE = 10
 DETAIL = "projects/project_detail.html"
 MAIN = "projects/project_detail.html#project-main"
 
@@ -295,6 +299,7 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         risk_rows.append(RiskRow(risk, RISK_BADGES[risk.status], whose, edit_form))
 
     events = project.events.select_related("actor", "phase").order_by("-at", "-pk")[:HISTORY_SIZE]
+    overrides = GateOverride.objects.filter(client_id=project.client_id, owner=request.user).select_related("owner")
     return {
         "project": project,
         "project_badge": PROJECT_BADGES[project.status],
@@ -314,7 +319,22 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         "bucket": bucket_summary(project),
         "hourly_rate": money(project.hourly_rate),
         "contract": getattr(project, "contract", None),  # joined above: no extra query
+        "gate_overrides": [gate_override_row(o) for o in overrides.order_by("-at", "-pk")[:GATE_LOG_SIZE]],
+        "profit": profitability_panel(project),
+        **time_section(project, form=bound.get("time")),
     }
+
+
+@dataclass
+class GateOverrideRow:
+    override: GateOverride
+    who: str
+    invoices: str
+
+
+def gate_override_row(override: GateOverride) -> GateOverrideRow:
+    who = override.owner.get_full_name() or override.owner.get_username()
+    return GateOverrideRow(override, who, ", ".join(str(number) for number in override.invoices or []))
 
 
 def render_page(request: HttpRequest, project_pk: int, *, bound: dict | None = None, status: int = 200):
@@ -346,6 +366,9 @@ def _accepted_at(day: date | None) -> datetime:
         return timezone.now()
     return timezone.make_aware(datetime.combine(day, time(12)))
 
+
+# Actions that are new work for the client: the payment gate may refuse them ("I would, but I can't").
+GATED_ACTIONS = {"start": GateOverride.Action.START_PHASE, "deliver": GateOverride.Action.DELIVER_PHASE}
 
 PHASE_ACTIONS = {
     "start": StartForm,
@@ -405,7 +428,7 @@ def _perform(action: str, phase: Phase, user, data: dict) -> str:
 @require_POST
 @login_required
 def phase_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    phase = get_object_or_404(Phase.objects.select_related("project"), pk=pk, project__owner=request.user)
+    phase = get_object_or_404(Phase.objects.select_related("project__client"), pk=pk, project__owner=request.user)
     form = PHASE_ACTIONS[action](request.POST, phase=phase)
     if not form.is_valid():
         messages.error(request, _("Phase %(number)s did not change: check the form.") % {"number": phase.position})
@@ -417,10 +440,26 @@ def phase_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 _("This project is %(status)s; its phases do not change.")
                 % {"status": phase.project.get_status_display().lower()}
             )
-        message = _perform(action, phase, request.user, form.cleaned_data)
+        with transaction.atomic():  # a refused move takes a logged override back with it
+            override = None
+            if action in GATED_ACTIONS:
+                override = gate.check(
+                    phase.project.client,
+                    GATED_ACTIONS[action],
+                    actor=request.user,
+                    subject=f"{phase.project.name}: {phase}",
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            message = _perform(action, phase, request.user, form.cleaned_data)
+    except gate.PaymentGateClosed as closed:
+        form.gate_closed = True
+        messages.error(request, str(closed))
+        return render_page(request, phase.project_id, bound={(action, phase.pk): form}, status=422)
     except RuleViolation as refused:
         messages.error(request, str(refused))
         return render_page(request, phase.project_id, bound={(action, phase.pk): form}, status=422)
+    if override is not None:
+        message = f"{message} {_('Your reason to go ahead despite the overdue invoice is logged.')}"
     messages.success(request, message)
     return done(request, phase.project_id, f"phase-{phase.pk}")
 

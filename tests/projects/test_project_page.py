@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from projects.models import Phase, PhaseEvent, Project, Risk
+from projects.models import ChangeRequest, Phase, PhaseEvent, Project, Risk
 from tests.factories import ClientFactory, ProjectFactory, RiskFactory, project_with_phases
 
 pytestmark = pytest.mark.django_db
@@ -881,9 +881,33 @@ def test_the_project_page_runs_the_same_queries_for_1_and_30_phases(alice_client
     with CaptureQueriesContext(connection) as thirty:
         assert page(alice_client, large).status_code == 200
     assert len(one) == len(thirty), [q["sql"] for q in thirty.captured_queries]
-    # session, user, project, phases, scope, acceptance requests, risks, contacts, events, bucket totals
-    assert len(thirty) <= 10
+    # session, user, project, phases, scope, acceptance requests, risks, contacts, events, bucket totals,
+    # gate overrides, profitability (invoiced, paid, hours by role, floor rate), latest hours, wishes
+    assert len(thirty) <= 17
     assert len(table(page(alice_client, large).content.decode(), "Phase dates")) == 31
+
+
+def test_the_project_page_runs_the_same_queries_for_1_and_50_time_entries(alice_client, alice):
+    from contracts import billing
+    from contracts.models import TimeEntry
+
+    project = busy_project(alice, phases=3, risks=1, events=1)
+    first = phases_of(project)[0]
+    wish = ChangeRequest.objects.create(project=project, title="A bigger logo", classification="own_misjudgement")
+    billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"), phase=first)
+    with CaptureQueriesContext(connection) as one:
+        assert page(alice_client, project).status_code == 200
+    for n in range(49):
+        billing.record_time(
+            project, actor=alice, day=date(2027, 1, 1 + n % 10), hours=Decimal("2"), phase=first,
+            change_request=wish if n % 2 else None, note=f"Entry {n}",
+        )  # fmt: skip
+    assert TimeEntry.objects.filter(project=project).count() == 50
+    with CaptureQueriesContext(connection) as fifty:
+        body = page(alice_client, project).content.decode()
+    assert len(one) == len(fifty), [q["sql"] for q in fifty.captured_queries]
+    assert len(table(body, "The latest 10 entries, newest first")) == 11
+    assert table(body, "Hours by role")[-1] == ["All roles", "0 h", "48 h", "51 h", "99 h"]
 
 
 def test_an_htmx_action_re_renders_with_a_bounded_number_of_queries(alice_client, alice):
