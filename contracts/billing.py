@@ -128,9 +128,10 @@ def record_time(
 
 
 def delete_time(entry: TimeEntry) -> None:
-    if entry.invoice_line_id is not None:
+    # Conditional: an invoice drafted since the page was loaded keeps its hours.
+    deleted, _rows = TimeEntry.objects.filter(pk=entry.pk, invoice_line__isnull=True).delete()
+    if not deleted and TimeEntry.objects.filter(pk=entry.pk).exists():
         raise RuleViolation(_("These hours are on an invoice; they can no longer be removed."))
-    entry.delete()
 
 
 # -- drafting invoices -------------------------------------------------------------------
@@ -253,11 +254,13 @@ def _wish_lines(invoice: Invoice, wishes: list[ChangeRequest], position: int) ->
 
 def draft_for_unbilled(project: Project) -> Invoice | None:
     """A draft for all billable hours and paid wishes not invoiced yet (time and materials)."""
-    entries = _unbilled_time(project)
-    wishes = _paid_wishes(project, None)
-    if not (entries or wishes):
-        return None
     with transaction.atomic():
+        # Locked, so two clicks at once cannot put the same hours on two drafts.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        entries = _unbilled_time(project)
+        wishes = _paid_wishes(project, None)
+        if not (entries or wishes):
+            return None
         invoice = _new_draft(project)
         position = _time_lines(invoice, entries, 0)
         _wish_lines(invoice, wishes, position)
@@ -319,6 +322,31 @@ def _party(name, street, postcode, city, country="", kvk="", vat_id="", iban="")
     }
 
 
+def parties_for(invoice: Invoice, profile: BusinessProfile | None = None) -> tuple[dict, dict]:
+    """Seller and buyer as they would be frozen now: stored on sending, shown live on a draft."""
+    profile = profile or BusinessProfile.for_owner(invoice.owner)
+    client = invoice.client
+    seller = _party(
+        profile.business_name,
+        profile.street_address,
+        profile.postcode,
+        profile.city,
+        kvk=profile.kvk_number,
+        vat_id=profile.vat_id,
+        iban=profile.iban,
+    )
+    buyer = _party(
+        client.name,
+        client.street_address,
+        client.postcode,
+        client.city,
+        client.country,
+        kvk=client.kvk_number,
+        vat_id=client.vat_id,
+    )
+    return seller, buyer
+
+
 def billing_contacts(client: Client) -> list[Contact]:
     contacts = [c for c in client.contacts.all() if c.email]
     preferred = [c for c in contacts if c.is_budget_holder] or [c for c in contacts if c.is_decision_maker]
@@ -350,29 +378,11 @@ def issue(invoice: Invoice, *, actor, today: date | None = None, send: bool = Tr
         elif totals.total <= 0:
             raise InvoiceRefused(_("The invoice total must be more than zero; use a credit note to give money back."))
         profile = BusinessProfile.objects.get(owner=invoice.owner)
-        client = invoice.client
         invoice.number = invoicing.next_invoice_number(invoice.owner, today.year)
         invoice.issue_date = today
         invoice.delivery_date = invoice.delivery_date or _delivery_date(invoice) or today
         invoice.due_date = today + timedelta(days=invoice.payment_term_days)
-        invoice.seller = _party(
-            profile.business_name,
-            profile.street_address,
-            profile.postcode,
-            profile.city,
-            kvk=profile.kvk_number,
-            vat_id=profile.vat_id,
-            iban=profile.iban,
-        )
-        invoice.buyer = _party(
-            client.name,
-            client.street_address,
-            client.postcode,
-            client.city,
-            client.country,
-            kvk=client.kvk_number,
-            vat_id=client.vat_id,
-        )
+        invoice.seller, invoice.buyer = parties_for(invoice, profile)
         invoice.total_excl, invoice.total_vat, invoice.total = totals.total_excl, totals.total_vat, totals.total
         invoice.status = Invoice.Status.SENT
         invoice.sent_at = timezone.now()
@@ -426,10 +436,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 
 def pdf_context(invoice: Invoice) -> dict:
-    totals = compute_totals(invoice) if invoice.is_draft else None
     lines = list(invoice.lines.all())
-    if totals is None:
-        totals = compute_totals(invoice)
+    totals = compute_totals(invoice)
+    seller, buyer = parties_for(invoice) if invoice.is_draft else (invoice.seller, invoice.buyer)
     rates = [
         {
             "percent": rate,
@@ -445,8 +454,8 @@ def pdf_context(invoice: Invoice) -> dict:
         "total_excl": invoice.total_excl if not invoice.is_draft else totals.total_excl,
         "total_vat": invoice.total_vat if not invoice.is_draft else totals.total_vat,
         "total": invoice.total if not invoice.is_draft else totals.total,
-        "seller": invoice.seller,
-        "buyer": invoice.buyer,
+        "seller": seller,
+        "buyer": buyer,
     }
 
 
@@ -489,9 +498,14 @@ def credit_note_for(invoice: Invoice, *, actor) -> Invoice:
     """A draft credit note that reverses what is still open on the invoice, line by line."""
     if invoice.is_draft or invoice.is_credit_note:
         raise RuleViolation(_("Only a sent invoice can be credited."))
-    if outstanding(invoice) <= 0:
-        raise RuleViolation(_("Nothing is open on this invoice any more."))
     with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        # A double click reopens the draft credit note instead of making a second one.
+        existing = invoice.credit_notes.filter(status=Invoice.Status.DRAFT).first()
+        if existing is not None:
+            return existing
+        if outstanding(invoice) <= 0:
+            raise RuleViolation(_("Nothing is open on this invoice any more."))
         note = Invoice.objects.create(
             owner=invoice.owner,
             client=invoice.client,
@@ -519,12 +533,12 @@ def credit_note_for(invoice: Invoice, *, actor) -> Invoice:
 
 
 def paid_amount(invoice: Invoice) -> Decimal:
-    return invoice.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+    return round_money(invoice.payments.aggregate(total=Sum("amount"))["total"] or ZERO)
 
 
 def credited_amount(invoice: Invoice) -> Decimal:
     total = invoice.credit_notes.exclude(status=Invoice.Status.DRAFT).aggregate(total=Sum("total"))["total"]
-    return -(total or ZERO)
+    return -round_money(total or ZERO)
 
 
 def outstanding(invoice: Invoice) -> Decimal:
@@ -605,7 +619,7 @@ class Profitability:
 
 
 def profitability(project: Project) -> Profitability:
-    """Money in and hours spent. Three queries, whatever the number of entries or invoices.
+    """Money in and hours spent. Four queries, whatever the number of entries or invoices.
 
     Effective rate = invoiced (excl. VAT, credit notes deducted) / all hours worked, so absorbed
     and non-billable hours pull it down: that is the point. Margin = invoiced - hours × floor rate.
@@ -618,7 +632,7 @@ def profitability(project: Project) -> Profitability:
             invoiced_incl=Sum("total"),
         )
     )
-    paid = Payment.objects.filter(invoice__project=project).aggregate(total=Sum("amount"))["total"] or ZERO
+    paid = round_money(Payment.objects.filter(invoice__project=project).aggregate(total=Sum("amount"))["total"] or ZERO)
     rows = TimeEntry.objects.filter(project=project).values("role", "billable", "absorbed").annotate(hours=Sum("hours"))
     by_role: dict[str, dict[str, Decimal]] = {
         role: {"billable": ZERO, "absorbed": ZERO, "other": ZERO} for role in Role.values
@@ -630,8 +644,8 @@ def profitability(project: Project) -> Profitability:
     absorbed = sum((r["absorbed"] for r in by_role.values()), ZERO)
     other = sum((r["other"] for r in by_role.values()), ZERO)
     total_hours = billable + absorbed + other
-    invoiced = money["invoiced"] or ZERO
-    incl = money["invoiced_incl"] or ZERO
+    invoiced = round_money(money["invoiced"] or ZERO)  # SQLite sums decimals as floats
+    incl = round_money(money["invoiced_incl"] or ZERO)
     floor = BusinessProfile.objects.filter(owner_id=project.owner_id).values_list("floor_rate", flat=True).first()
     effective = round_money(invoiced / total_hours) if total_hours else None
     margin = round_money(invoiced - total_hours * floor) if floor is not None and total_hours else None

@@ -700,7 +700,12 @@ class Invoice(models.Model):
 
     def is_overdue(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
-        return self.status in self.OPEN_STATUSES and self.due_date is not None and self.due_date < today
+        return (
+            self.kind == self.Kind.INVOICE
+            and self.status in self.OPEN_STATUSES
+            and self.due_date is not None
+            and self.due_date < today
+        )
 
     def days_overdue(self, today: date | None = None) -> int:
         today = today or timezone.localdate()

@@ -146,7 +146,8 @@ def overdue_invoices_queryset(today: date):
 
 def outstanding_of(invoice: Invoice) -> Decimal:
     """From the annotations of overdue_invoices_queryset (credit note totals are negative)."""
-    return invoice.total - invoice.paid_sum + invoice.credited_sum
+    # Rounded: SQLite sums decimals as floats.
+    return round_money(invoice.total - Decimal(invoice.paid_sum) + Decimal(invoice.credited_sum))
 
 
 def today_local() -> date:
