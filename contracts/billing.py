@@ -613,8 +613,14 @@ class Profitability:
     floor_rate: Decimal | None
     margin: Decimal | None
 
+    closed: bool = False
+
     @property
     def below_floor(self) -> bool:
+        """Only once there is something to judge: money invoiced, or the project is over.
+        (Before the first invoice every project would look like a pastime.)"""
+        if not (self.invoiced > 0 or self.closed):
+            return False
         return self.effective_rate is not None and self.floor_rate is not None and self.effective_rate < self.floor_rate
 
 
@@ -661,4 +667,5 @@ def profitability(project: Project) -> Profitability:
         effective_rate=effective,
         floor_rate=floor,
         margin=margin,
+        closed=project.status in (Project.Status.COMPLETED, Project.Status.STOPPED),
     )

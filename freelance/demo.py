@@ -100,7 +100,15 @@ def create_demo_projects(user) -> None:
     contact(bakkerij, "Marieke Jansen", "marieke@korenschoof.example", spoken_days_ago=12, is_decision_maker=True)
     contact(bakkerij, "Tom de Wit", "tom@korenschoof.example", is_it_contact=True, is_day_to_day=True)
 
-    stichting = client("Stichting Groen Utrecht", "Utrecht", kvk_number="41234567", click_score=3, professionalism=3)
+    stichting = client(
+        "Stichting Groen Utrecht",
+        "Utrecht",
+        street_address="Neude 11",
+        postcode="3512 AE",
+        kvk_number="41234567",
+        click_score=3,
+        professionalism=3,
+    )
     contact(stichting, "Ahmed El Amrani", "ahmed@groen.example", spoken_days_ago=70, is_decision_maker=True)
     contact(stichting, "Sophie Bakker", "sophie@groen.example", is_day_to_day=True, is_budget_holder=True)
 
@@ -287,7 +295,8 @@ def billing_demo(user, *, completed, active) -> None:
     SurchargeRule.objects.get_or_create(
         owner=user, name="Weekend", defaults={"applies_to": "weekend", "multiplier": Decimal("1.50")}
     )
-    for invoice in Invoice.objects.filter(project=completed, status=Invoice.Status.DRAFT).select_related("phase"):
+    drafts = Invoice.objects.filter(project=completed, status=Invoice.Status.DRAFT).select_related("phase")
+    for invoice in drafts.order_by("phase__position"):  # numbers follow the dates
         issued_on = timezone.localdate(invoice.phase.accepted_at)
         billing.issue(invoice, actor=user, today=issued_on)
     first, second = Invoice.objects.filter(project=completed).order_by("issue_date")

@@ -378,3 +378,15 @@ def test_profitability_counts_absorbed_hours_apart_and_warns_below_the_floor(ali
     assert result.effective_rate == Decimal("62.50")  # 2500 / 40
     assert result.below_floor
     assert result.margin == Decimal("-500.00")  # 2500 - 40 × 75
+
+
+def test_no_pastime_warning_before_anything_is_invoiced(alice):
+    project, phase = billable_project(alice)
+    alice.business.floor_rate = Decimal("75.00")
+    alice.business.save()
+    billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("8"), phase=phase)
+    result = billing.profitability(project)
+    assert result.effective_rate == 0 and not result.below_floor
+    Project.objects.filter(pk=project.pk).update(status=Project.Status.STOPPED, stopped_reason="Client left")
+    project.refresh_from_db()
+    assert billing.profitability(project).below_floor
