@@ -70,26 +70,15 @@ STATUS_BADGES = {
     Invoice.Status.CREDITED: "badge-neutral",
 }
 
-# The payment reminder stages, as freelance.reminders sends them.
-STAGE_LABELS = {
-    Client.Kind.BUSINESS: {
-        1: gettext_lazy("Friendly reminder"),
-        2: gettext_lazy("Firm reminder"),
-        3: gettext_lazy("Final notice"),
-    },
-    Client.Kind.CONSUMER: {
-        1: gettext_lazy("14-day letter"),
-        2: gettext_lazy("Collection costs charged"),
-    },
-}
-
 SENT_IS_FROZEN = gettext_lazy("A sent invoice cannot be changed. Correct it with a credit note.")
 
 
 def stage_label(client_kind: str, stage: int | None) -> str:
     if not stage:
         return ""
-    return str(STAGE_LABELS.get(client_kind, {}).get(stage, _("Reminder %(stage)s") % {"stage": stage}))
+    from freelance.reminders.payments import stage_label as label
+
+    return label(client_kind, stage) or _("Reminder %(stage)s") % {"stage": stage}
 
 
 # -- helpers ----------------------------------------------------------------------------
