@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -33,6 +34,7 @@ from freelance.lib.money import format_money, round_money
 from projects.models import ChangeRequest, Client, Contact, Phase, Project, RuleViolation
 
 ZERO = Decimal("0.00")
+MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
 DEFAULT_VAT = Decimal("21")
 # Time without a start time counts as day work: only day-based surcharges can apply.
 DAY_WORK_STARTS = time(9, 0)
@@ -539,6 +541,37 @@ def paid_amount(invoice: Invoice) -> Decimal:
 def credited_amount(invoice: Invoice) -> Decimal:
     total = invoice.credit_notes.exclude(status=Invoice.Status.DRAFT).aggregate(total=Sum("total"))["total"]
     return -round_money(total or ZERO)
+
+
+def with_amounts(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Annotate paid, credited and open amounts in SQL, the same rule as ``billing.outstanding``:
+    total - payments - sent credit notes; zero for drafts and credit notes. No query per row."""
+    paid = (
+        Payment.objects.filter(invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(sum=Sum("amount"))
+        .values("sum")
+    )
+    credited = (
+        Invoice.objects.filter(credits=OuterRef("pk"))
+        .exclude(status=Invoice.Status.DRAFT)
+        .order_by()
+        .values("credits")
+        .annotate(sum=Sum("total"))
+        .values("sum")
+    )
+    return invoices.annotate(
+        paid_sum=Coalesce(Subquery(paid, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
+        # Credit notes carry negative totals: their sum is what was credited, negated.
+        credit_sum=Coalesce(Subquery(credited, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
+    ).annotate(
+        open_amount=Case(
+            When(Q(status=Invoice.Status.DRAFT) | Q(kind=Invoice.Kind.CREDIT_NOTE), then=Value(ZERO)),
+            default=F("total") - F("paid_sum") + F("credit_sum"),
+            output_field=MONEY_FIELD,
+        )
+    )
 
 
 def outstanding(invoice: Invoice) -> Decimal:

@@ -21,7 +21,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
     Exists,
@@ -31,12 +30,8 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,7 +45,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from contracts import billing
 from contracts.invoice_forms import InvoiceDraftForm, InvoiceLineForm, PauseRemindersForm, PaymentForm
-from contracts.models import BusinessProfile, Invoice, InvoiceLine, Payment, TimeEntry
+from contracts.models import Invoice, InvoiceLine, Payment, TimeEntry
 from freelance.lib.money import format_money, round_money
 from freelance.reminders.models import Reminder
 from projects.models import ChangeRequest, Client, Project, RuleViolation
@@ -99,37 +94,6 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def open_q() -> Q:
     """Invoices the client still has to pay (overdue ones included); never a credit note."""
     return Q(kind=Invoice.Kind.INVOICE, status__in=Invoice.OPEN_STATUSES)
-
-
-def with_amounts(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """Annotate paid, credited and open amounts in SQL, the same rule as ``billing.outstanding``:
-    total - payments - sent credit notes; zero for drafts and credit notes. No query per row."""
-    paid = (
-        Payment.objects.filter(invoice=OuterRef("pk"))
-        .order_by()
-        .values("invoice")
-        .annotate(sum=Sum("amount"))
-        .values("sum")
-    )
-    credited = (
-        Invoice.objects.filter(credits=OuterRef("pk"))
-        .exclude(status=Invoice.Status.DRAFT)
-        .order_by()
-        .values("credits")
-        .annotate(sum=Sum("total"))
-        .values("sum")
-    )
-    return invoices.annotate(
-        paid_sum=Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO), output_field=MONEY),
-        # Credit notes carry negative totals: their sum is what was credited, negated.
-        credit_sum=Coalesce(Subquery(credited, output_field=MONEY), Value(ZERO), output_field=MONEY),
-    ).annotate(
-        open_amount=Case(
-            When(Q(status=Invoice.Status.DRAFT) | Q(kind=Invoice.Kind.CREDIT_NOTE), then=Value(ZERO)),
-            default=F("total") - F("paid_sum") + F("credit_sum"),
-            output_field=MONEY,
-        )
-    )
 
 
 def exact(amount) -> Decimal:
@@ -259,7 +223,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in filters:
         status = ""
-    own = with_amounts(Invoice.objects.filter(owner=request.user))
+    own = billing.with_amounts(Invoice.objects.filter(owner=request.user))
     summary = own.aggregate(
         all=Count("pk"),
         **{key: Count("pk", filter=q) for key, q in filters.items()},
@@ -339,33 +303,9 @@ def line_form(line: InvoiceLine, data=None) -> InvoiceLineForm:
     return InvoiceLineForm(data, instance=line, auto_id=auto_id)
 
 
-def draft_parties(invoice: Invoice, profile: BusinessProfile) -> tuple[dict, dict]:
-    """What a draft would print as its parties today; a sent invoice keeps its frozen ones."""
-    client = invoice.client
-    seller = billing._party(
-        profile.business_name,
-        profile.street_address,
-        profile.postcode,
-        profile.city,
-        kvk=profile.kvk_number,
-        vat_id=profile.vat_id,
-        iban=profile.iban,
-    )
-    buyer = billing._party(
-        client.name,
-        client.street_address,
-        client.postcode,
-        client.city,
-        client.country,
-        kvk=client.kvk_number,
-        vat_id=client.vat_id,
-    )
-    return seller, buyer
-
-
 def detail_queryset(request: HttpRequest) -> QuerySet[Invoice]:
     return (
-        with_amounts(Invoice.objects.filter(owner=request.user))
+        billing.with_amounts(Invoice.objects.filter(owner=request.user))
         .select_related("owner", "client", "project", "credits", "email")
         .defer("pdf", "credits__pdf", "email__body_text", "email__body_html")
         .prefetch_related(
@@ -393,8 +333,6 @@ def page_context(request: HttpRequest, invoice: Invoice, bound: dict | None = No
         "today": today,
     }
     if invoice.is_draft:
-        profile = BusinessProfile.for_owner(request.user)
-        context["seller"], context["buyer"] = draft_parties(invoice, profile)
         rows = []
         for line in pdf["lines"]:
             form = None
@@ -476,8 +414,6 @@ def invoice_preview_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     if not invoice.is_draft:
         return redirect("contracts:invoice_pdf", pk=invoice.pk)
-    # Only in memory: a draft's parties are filled in when it is issued.
-    invoice.seller, invoice.buyer = draft_parties(invoice, BusinessProfile.for_owner(request.user))
     response = HttpResponse(billing.invoice_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, billing.filename(invoice))
     response["Cache-Control"] = "private, no-store"

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts import billing
 from contracts.invoicing import collection_costs
-from contracts.models import BusinessProfile, Invoice, Payment, StatutoryInterestRate
+from contracts.models import BusinessProfile, Invoice, StatutoryInterestRate
 from freelance.lib.money import round_money
 from projects.models import Client
 
@@ -121,33 +120,17 @@ def figures(
 
 def overdue_invoices_queryset(today: date):
     """Open invoices past their due date, of clients whose reminders are not paused,
-    with what is still open computed in the same query."""
-    paid = (
-        Payment.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(total=Sum("amount")).values("total")
-    )
-    credited = (
-        Invoice.objects.filter(credits=OuterRef("pk"))
-        .exclude(status=Invoice.Status.DRAFT)
-        .values("credits")
-        .annotate(total=Sum("total"))
-        .values("total")
-    )
-    money = DecimalField(max_digits=12, decimal_places=2)
+    with what is still open computed in the same query (billing.with_amounts)."""
     return (
-        Invoice.objects.filter(Invoice.overdue(today))
-        .filter(Q(client__reminders_paused_reason=""))
+        billing.with_amounts(Invoice.objects.filter(Invoice.overdue(today)))
+        .filter(client__reminders_paused_reason="")
         .select_related("client", "owner")
-        .annotate(
-            paid_sum=Coalesce(Subquery(paid, output_field=money), Value(ZERO), output_field=money),
-            credited_sum=Coalesce(Subquery(credited, output_field=money), Value(ZERO), output_field=money),
-        )
     )
 
 
 def outstanding_of(invoice: Invoice) -> Decimal:
-    """From the annotations of overdue_invoices_queryset (credit note totals are negative)."""
-    # Rounded: SQLite sums decimals as floats.
-    return round_money(invoice.total - Decimal(invoice.paid_sum) + Decimal(invoice.credited_sum))
+    """From the annotation of overdue_invoices_queryset; rounded, as SQLite sums decimals as floats."""
+    return round_money(Decimal(invoice.open_amount))
 
 
 def today_local() -> date:
