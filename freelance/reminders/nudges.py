@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, DateField, F, Max, When
+from django.db.models import Case, DateField, F, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -187,22 +187,19 @@ def sweep_rate_reviews(today: date) -> SweepResult:
     users = get_user_model().objects.filter(is_active=True, hourly_rates__client__isnull=True).distinct()
 
     def plan(batch):
-        latest = dict(
-            HourlyRate.objects.filter(owner__in=batch, client__isnull=True)
-            .values("owner")
-            .annotate(last=Max("valid_from"))
-            .values_list("owner", "last")
-        )
+        latest: dict[int, HourlyRate] = {}
+        for rate in HourlyRate.objects.filter(owner__in=batch, client__isnull=True).order_by("owner", "valid_from"):
+            latest[rate.owner_id] = rate  # the last one per owner wins: the rate in force
         sent = _sent(Reminder.Kind.RATE_REVIEW, [u.pk for u in batch])
         for user in batch:
-            since = latest.get(user.pk)
+            rate = latest.get(user.pk)
+            since = rate.valid_from if rate else None
             if since is None or today < since + timedelta(days=365):
                 continue
             # One review per anniversary of the rate: the stage is that anniversary's day number.
             anniversary = since + timedelta(days=365 * ((today - since).days // 365))
             if anniversary.toordinal() in sent[user.pk]:
                 continue
-            rate = HourlyRate.objects.filter(owner=user, client__isnull=True, valid_from=since).first()
             mail = _freelancer_mail(user, "rate_review", {"rate": rate, "since": since}, "rate_review")
             if mail:
                 yield Due(owner_id=user.pk, object_id=user.pk, stage=anniversary.toordinal(), due_on=today, mail=mail)

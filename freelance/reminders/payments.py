@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts import billing
@@ -131,7 +130,3 @@ def overdue_invoices_queryset(today: date):
 def outstanding_of(invoice: Invoice) -> Decimal:
     """From the annotation of overdue_invoices_queryset; rounded, as SQLite sums decimals as floats."""
     return round_money(Decimal(invoice.open_amount))
-
-
-def today_local() -> date:
-    return timezone.localdate()

@@ -152,7 +152,7 @@ def _recipients(client_ids: set[int]) -> dict[int, list[Contact]]:
 def sweep_payment_reminders(today: date | None = None) -> SweepResult:
     from projects.acceptance import freelancer_name
 
-    today = today or payments.today_local()
+    today = today or timezone.localdate()
     rates = list(StatutoryInterestRate.objects.all())
     result = SweepResult()
 

@@ -157,8 +157,8 @@ def main() -> int:
             for label, fn in [
                 ("payment sweep, sending what is due", sweeps.sweep_payment_reminders),
                 ("payment sweep again, nothing due", sweeps.sweep_payment_reminders),
-                ("acceptance nudges (100,000 phases)", lambda: nudges.sweep_acceptance_nudges(today)),
-                ("digests (100,000 phases, 200 freelancers)", lambda: nudges.sweep_digests(today, now)),
+                ("acceptance nudges over all phases", lambda: nudges.sweep_acceptance_nudges(today)),
+                ("digests for 200 freelancers", lambda: nudges.sweep_digests(today, now)),
                 ("digests again, nothing due", lambda: nudges.sweep_digests(today, now)),
             ]:
                 start = time.perf_counter()
