@@ -22,7 +22,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
     F,
     Max,
@@ -54,8 +53,6 @@ PAGE = "contracts/invoice_detail.html"
 MAIN = "contracts/invoice_detail.html#invoice-main"
 INVALID = HTTPStatus.UNPROCESSABLE_ENTITY  # 422: the page is shown again with the errors
 PAGE_SIZE = 50
-ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 STATUS_BADGES = {
     Invoice.Status.DRAFT: "badge-neutral",
