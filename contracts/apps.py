@@ -9,7 +9,12 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        from contracts import (
-            public,  # noqa: F401 - register the client's contract page
-            receivers,  # noqa: F401 - invoice at delivery
-        )
+        from contracts import gate, receivers  # noqa: F401 - receivers: invoice at delivery
+        from contracts.public import contract  # noqa: F401 - register the client's contract page
+        from contracts.views import project_page
+        from projects import gate as project_gate
+        from projects import pages
+
+        project_gate.register(gate.check)  # no new work while an invoice is overdue
+        pages.register_section(project_page.hours_and_profit)
+        pages.register_section(project_page.gate_log)

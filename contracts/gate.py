@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import GateOverride, Invoice
-from projects.models import Client, RuleViolation
+from projects.gate import Action, GateClosed
+from projects.models import Client
 
-Action = GateOverride.Action
 
-
-class PaymentGateClosed(RuleViolation):
+class PaymentGateClosed(GateClosed):
     def __init__(self, message: str, invoices: list[Invoice]) -> None:
-        super().__init__(message)
+        super().__init__(message, invoices)
         self.invoices = invoices
 
 

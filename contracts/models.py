@@ -8,8 +8,10 @@ change; editing afterwards makes the next version.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,8 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.placeholders import validate_clause_body
+from freelance.lib.evidence import ClientEvidence, snapshot_hash
+from freelance.lib.identifiers import validate_iban, validate_kvk_number, validate_vat_id
 from freelance.lib.money import round_money
-from projects.models import AppendOnly, Client, Project, RuleViolation
+from freelance.lib.rules import AppendOnly, RuleViolation
+from projects.gate import Action
+from projects.models import Client, Project
+
+if TYPE_CHECKING:
+    from projects.nudges import NudgeSettings
 
 
 class Category(models.TextChoices):
@@ -149,9 +158,9 @@ class BusinessProfile(models.Model):
     street_address = models.CharField(_("street and number"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    kvk_number = models.CharField(_("KvK number"), max_length=8, blank=True)
-    vat_id = models.CharField(_("VAT id"), max_length=15, blank=True)
-    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    kvk_number = models.CharField(_("KvK number"), max_length=8, blank=True, validators=[validate_kvk_number])
+    vat_id = models.CharField(_("VAT id"), max_length=15, blank=True, validators=[validate_vat_id])
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
     small_business_scheme = models.BooleanField(
         _("small-business scheme (KOR)"),
         default=False,
@@ -234,6 +243,22 @@ class BusinessProfile(models.Model):
     @staticmethod
     def days(value: str) -> list[int]:
         return sorted({int(part) for part in value.split(",") if part.strip()})
+
+    def nudge_settings(self) -> NudgeSettings:
+        from projects.nudges import NudgeSettings  # a sweep module: not loaded with the models
+
+        return NudgeSettings(
+            acceptance_days=self.days(self.acceptance_nudge_days),
+            decision_days=self.days(self.decision_nudge_days),
+            talk_weeks=self.talk_nudge_weeks,
+        )
+
+    @classmethod
+    def nudge_settings_for(cls, owner_ids) -> Callable[[int], NudgeSettings]:
+        """The nudge settings of many freelancers in one query; the defaults for those without a profile."""
+        stored = {p.owner_id: p.nudge_settings() for p in cls.objects.filter(owner_id__in=owner_ids)}
+        default = cls().nudge_settings()
+        return lambda owner_id: stored.get(owner_id, default)
 
 
 class HourlyRate(models.Model):
@@ -428,22 +453,20 @@ class ContractVersion(models.Model):
         raise RuleViolation(_("A sent contract version cannot be deleted."))
 
     def verify(self) -> bool:
-        from projects.acceptance import snapshot_hash
-
         return snapshot_hash(self.snapshot) == self.snapshot_sha256
 
 
-class ContractAcceptance(AppendOnly):
-    """The client's acceptance of a contract version: the same evidence as a phase acceptance."""
+class ContractAcceptance(ClientEvidence):
+    """The client's acceptance of a contract version: the same evidence as a phase acceptance.
+
+    What was shown is the version's snapshot, so this row keeps no copy of its own.
+    """
 
     version = models.OneToOneField(ContractVersion, on_delete=models.PROTECT, related_name="acceptance")
     link = models.OneToOneField("links.ClientLink", on_delete=models.PROTECT, related_name="contract_acceptance")
     typed_name = models.CharField(_("typed name"), max_length=200)
-    contact_name = models.CharField(_("contact"), max_length=200)
-    contact_email = models.EmailField(_("contact email"))
-    viewed_at = models.DateTimeField(_("page opened"), null=True, blank=True)
-    view_ip = models.GenericIPAddressField(_("IP address when opened"), null=True, blank=True)
-    view_user_agent = models.CharField(_("browser when opened"), max_length=500, blank=True)
+    snapshot = None
+    snapshot_sha256 = None
     decided_at = models.DateTimeField(_("accepted"))
     decision_ip = models.GenericIPAddressField(_("IP address of the acceptance"), null=True, blank=True)
     decision_user_agent = models.CharField(_("browser of the acceptance"), max_length=500, blank=True)
@@ -454,6 +477,9 @@ class ContractAcceptance(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.version} accepted by {self.typed_name}"
+
+    def verify(self) -> bool:
+        return self.version.verify()
 
 
 # -- invoices: numbering, and the dated legal tables ---------------------------------------
@@ -794,10 +820,7 @@ class Payment(models.Model):
 class GateOverride(AppendOnly):
     """The freelancer chose to work for a client with an overdue invoice: who, what and why."""
 
-    class Action(models.TextChoices):
-        START_PHASE = "start_phase", _("Start a phase")
-        DELIVER_PHASE = "deliver_phase", _("Deliver a phase")
-        NEW_PROJECT = "new_project", _("Create a project")
+    Action = Action  # what the gate guards: projects.gate.Action
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="gate_overrides")

@@ -9,13 +9,13 @@ from projects.signals import phase_accepted, phase_started
 
 @receiver(phase_accepted, dispatch_uid="contracts.draft_on_acceptance")
 def draft_on_acceptance(sender, phase, **kwargs) -> None:
-    from contracts.billing import on_phase_accepted
+    from contracts.invoices import on_phase_accepted
 
     on_phase_accepted(phase)
 
 
 @receiver(phase_started, dispatch_uid="contracts.draft_on_start")
 def draft_on_start(sender, phase, **kwargs) -> None:
-    from contracts.billing import on_phase_started
+    from contracts.invoices import on_phase_started
 
     on_phase_started(phase)

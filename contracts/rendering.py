@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from contracts import placeholders
 from contracts.models import BusinessProfile, Contract, ContractVersion, HourlyRate, SurchargeRule
 from contracts.placeholders import Table
+from freelance.lib.evidence import snapshot_hash
 from freelance.lib.money import format_money
 from freelance.lib.pdf import PDF_A3B, render_pdf
-from projects.acceptance import snapshot_hash
 
 
 def _date(value) -> str:

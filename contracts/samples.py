@@ -112,7 +112,7 @@ def create_sample_project(owner, language: str = "nl", *, today: date | None = N
         postcode="3511 AX",
         city="Utrecht",
         kvk_number="30123456",
-        vat_id="NL001234567B01",
+        vat_id="NL001234567B29",
         language=language,
         payment_term_days=30,
     )
@@ -143,7 +143,7 @@ def create_sample_project(owner, language: str = "nl", *, today: date | None = N
             postcode="3512 PH",
             city="Utrecht",
             kvk_number="87654321",
-            vat_id="NL004567890B01",
+            vat_id="NL004567890B88",
             iban="NL91ABNA0417164300",
         )
     if not HourlyRate.objects.filter(owner=owner).exists():

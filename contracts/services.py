@@ -13,11 +13,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from contracts import placeholders
@@ -30,9 +28,13 @@ from contracts.models import (
     ContractVersion,
 )
 from contracts.rendering import freeze, version_pdf
+from freelance.lib.evidence import Meta, SnapshotChanged
+from freelance.lib.formats import freelancer_name
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
-from projects.acceptance import Meta, SnapshotChanged, freelancer_name
-from projects.models import Contact, Project, RuleViolation
+from freelance.outbox.notify import notify_client_then_freelancer
+from freelance.outbox.queue import queue_email
+from projects.models import Contact, Project
 
 PURPOSE = ClientLink.Purpose.CONTRACT_ACCEPTANCE
 
@@ -141,8 +143,7 @@ def remove_clause(clause: ContractClause) -> None:
 
 
 def default_recipients(project: Project) -> list[Contact]:
-    contacts = [c for c in project.client.contacts.all() if c.email]
-    return [c for c in contacts if c.is_decision_maker] or contacts[:1]
+    return project.client.deciders()
 
 
 def version_filename(version: ContractVersion) -> str:
@@ -202,8 +203,6 @@ def send_contract(contract: Contract, *, actor, contacts: list[Contact] | None =
 
 
 def _issue(version: ContractVersion, contact: Contact, attachment: tuple[str, bytes, str]) -> ClientLink:
-    from freelance.outbox.queue import queue_email
-
     project = version.contract.project
     language = project.client.language
     link, token = ClientLink.issue(
@@ -260,18 +259,14 @@ def accept_contract(
                 raise SnapshotChanged
             if contract.status == Contract.Status.ACCEPTED:
                 raise RuleViolation(_("This contract is already accepted."))
-            acceptance = ContractAcceptance.objects.create(
+            acceptance = ContractAcceptance.record(
+                visit=visit,
+                meta=meta,
                 version=version,
                 link=link,
                 typed_name=typed_name,
                 contact_name=link.recipient_name,
                 contact_email=link.recipient_email,
-                viewed_at=parse_datetime(visit.get("viewed_at", "")) or meta.at,
-                view_ip=visit.get("ip") or None,
-                view_user_agent=visit.get("user_agent", ""),
-                decided_at=meta.at,
-                decision_ip=meta.ip or None,
-                decision_user_agent=meta.user_agent,
             )
             Contract.objects.filter(pk=contract.pk).update(status=Contract.Status.ACCEPTED)
             contract.status = Contract.Status.ACCEPTED
@@ -293,36 +288,21 @@ def accept_contract(
 
 def notify(acceptance: ContractAcceptance) -> None:
     """The client gets a confirmation with the PDF (now with the evidence); the freelancer hears at once."""
-    from freelance.outbox.queue import queue_email
-
     version = acceptance.version
     project = version.contract.project
-    owner = project.owner
-    context = {
-        "acceptance": acceptance,
-        "version": version,
-        "project": project,
-        "freelancer": freelancer_name(owner),
-    }
-    queue_email(
-        owner=owner,
-        to=[acceptance.contact_email],
-        reply_to=[owner.email] if owner.email else [],
-        template="contract_accepted_client",
-        context=context,
-        language=project.client.language,
-        kind="contract_accepted_client",
+    notify_client_then_freelancer(
+        "contract_accepted",
+        owner=project.owner,
+        client_email=acceptance.contact_email,
+        client_language=project.client.language,
+        context={
+            "acceptance": acceptance,
+            "version": version,
+            "project": project,
+            "freelancer": freelancer_name(project.owner),
+        },
         attachments=[(version_filename(version), version_pdf(version), "application/pdf")],
     )
-    if owner.email:
-        queue_email(
-            owner=owner,
-            to=[owner.email],
-            template="contract_accepted_freelancer",
-            context=context,
-            language=settings.LANGUAGE_CODE,
-            kind="contract_accepted_freelancer",
-        )
 
 
 # -- comparing versions -------------------------------------------------------------------------

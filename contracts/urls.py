@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from contracts import public, views
+from contracts.public import contract as public
+from contracts.views import business, time
+from contracts.views import contract as views
+from contracts.views import invoices as invoice_views
 
 app_name = "contracts"
 
@@ -21,9 +24,7 @@ urlpatterns = [
     path("c/<uuid:public_id>/pdf/", public.client_pdf, name="client_pdf"),
 ]
 
-# -- invoices, payments and business settings (contracts/invoice_views.py, settings_views.py) --
-
-from contracts import invoice_views, settings_views  # noqa: E402
+# -- invoices, payments and business settings (contracts/views/invoices.py, business.py) --
 
 urlpatterns += [
     path("invoices/", invoice_views.invoice_list, name="invoice_list"),
@@ -50,5 +51,14 @@ urlpatterns += [
     path("projects/<int:pk>/invoices/draft/", invoice_views.draft_for_unbilled, name="invoice_draft_unbilled"),
     path("clients/<int:pk>/reminders/pause/", invoice_views.client_reminders_pause, name="client_reminders_pause"),
     path("clients/<int:pk>/reminders/resume/", invoice_views.client_reminders_resume, name="client_reminders_resume"),
-    path("settings/business/", settings_views.business_settings, name="business_settings"),
+    path("settings/business/", business.business_settings, name="business_settings"),
+]
+
+# -- hours (contracts/views/time.py): served in the projects namespace by freelance/urls.py --
+
+time_urlpatterns = [
+    path("time/", time.time_week, name="time_week"),
+    path("time/add/", time.time_week_add, name="time_week_add"),
+    path("time/<int:pk>/delete/", time.time_delete, name="time_delete"),
+    path("projects/<int:pk>/time/", time.time_add, name="time_add"),
 ]

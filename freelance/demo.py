@@ -91,7 +91,7 @@ def create_demo_projects(user) -> None:
         street_address="Oudegracht 112",
         postcode="3511 AZ",
         kvk_number="30123456",
-        vat_id="NL001234567B01",
+        vat_id="NL001234567B29",
         customers_notes="Buurtbewoners en kantoren die lunch bestellen; willen vóór 10 uur kunnen bestellen.",
         earnings_notes="Online lunchbestellingen moeten 20% van de omzet worden.",
         click_score=5,
@@ -117,7 +117,7 @@ def create_demo_projects(user) -> None:
         "Zandvoort",
         street_address="Boulevard Paulus Loot 5",
         postcode="2042 AD",
-        vat_id="NL009876543B01",
+        vat_id="NL009876543B46",
         language="en",
         payment_term_days=14,
     )
@@ -218,8 +218,8 @@ def create_demo_projects(user) -> None:
 
 def bucket_demo(user, project) -> None:
     """Wishes in the bucket of the active project, one in each state."""
+    from freelance.lib.evidence import Meta
     from projects import bucket
-    from projects.acceptance import Meta
     from projects.models import ChangeRequest, ScopeItem
 
     CR = ChangeRequest
@@ -269,7 +269,7 @@ def billing_demo(user, *, completed, active) -> None:
     completed project's two invoices are sent on their acceptance days: one paid, one overdue,
     so the payment gate and the reminder stages have something to show.
     """
-    from contracts import billing
+    from contracts import invoices, payments, time_entries
     from contracts.models import BusinessProfile, HourlyRate, Invoice, Role, SurchargeRule
 
     today = timezone.localdate()
@@ -281,7 +281,7 @@ def billing_demo(user, *, completed, active) -> None:
             "postcode": "3512 PH",
             "city": "Utrecht",
             "kvk_number": "87654321",
-            "vat_id": "NL002345678B01",
+            "vat_id": "NL002345678B51",
             "iban": "NL91ABNA0417164300",
             "floor_rate": Decimal("70.00"),
         },
@@ -298,9 +298,9 @@ def billing_demo(user, *, completed, active) -> None:
     drafts = Invoice.objects.filter(project=completed, status=Invoice.Status.DRAFT).select_related("phase")
     for invoice in drafts.order_by("phase__position"):  # numbers follow the dates
         issued_on = timezone.localdate(invoice.phase.accepted_at)
-        billing.issue(invoice, actor=user, today=issued_on)
+        invoices.issue(invoice, actor=user, today=issued_on)
     first, second = Invoice.objects.filter(project=completed).order_by("issue_date")
-    billing.record_payment(first, amount=first.total, paid_on=first.due_date, actor=user, reference="NL12 INGB")
+    payments.record_payment(first, amount=first.total, paid_on=first.due_date, actor=user, reference="NL12 INGB")
     del second  # stays open, past its due date: no new work for Hotel Zeezicht until it is paid
 
     phase = active.phases.get(position=2)
@@ -310,7 +310,7 @@ def billing_demo(user, *, completed, active) -> None:
         (5, "1", Role.PROJECT_MANAGER, "Afstemming met Sophie"),
         (2, "2", Role.CONTRACT_MANAGER, "Piep over diensten ruilen"),
     ]:
-        billing.record_time(
+        time_entries.record_time(
             active,
             actor=user,
             day=today - timedelta(days=days_ago),
@@ -321,7 +321,7 @@ def billing_demo(user, *, completed, active) -> None:
         )
     own = active.change_requests.filter(classification="own_misjudgement").first()
     if own is not None:
-        billing.record_time(
+        time_entries.record_time(
             active,
             actor=user,
             day=today - timedelta(days=1),

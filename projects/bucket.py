@@ -10,17 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from freelance.lib.evidence import Meta, SnapshotChanged, canonical, snapshot_hash
+from freelance.lib.formats import freelancer_name
 from freelance.lib.money import round_money
+from freelance.lib.rules import RuleViolation, guarded_move
 from freelance.links.models import ClientLink
-from projects.acceptance import Meta, canonical, freelancer_name, snapshot_hash
-from projects.models import ChangeDecision, ChangeRequest, Contact, Phase, PhaseEvent, Project, RuleViolation, ScopeItem
+from freelance.outbox.notify import notify_client_then_freelancer
+from freelance.outbox.queue import queue_email
+from projects.models import ChangeDecision, ChangeRequest, Contact, Phase, PhaseEvent, Project, ScopeItem
 
 CR = ChangeRequest
 HUNDRED = Decimal("100")
@@ -40,16 +42,15 @@ def log(change_request: ChangeRequest, actor, what: str, *, actor_label: str = "
 
 def _move(change_request: ChangeRequest, allowed: tuple, to: str, **fields) -> None:
     """Conditional UPDATE: a double click or a race changes the wish once."""
-    updated = CR.objects.filter(pk=change_request.pk, status__in=allowed).update(status=to, **fields)
-    if updated != 1:
-        change_request.refresh_from_db()
-        raise RuleViolation(
-            _("This wish is %(status)s; that step is not possible now.")
-            % {"status": change_request.get_status_display().lower()}
-        )
-    change_request.status = to
-    for name, value in fields.items():
-        setattr(change_request, name, value)
+    guarded_move(
+        change_request,
+        allowed,
+        to,
+        refused=lambda wish: (
+            _("This wish is %(status)s; that step is not possible now.") % {"status": wish.get_status_display().lower()}
+        ),
+        **fields,
+    )
 
 
 # -- the freelancer's steps -----------------------------------------------------------
@@ -120,13 +121,10 @@ def beep(
     """Email the decision maker(s) a link to decide; older links for this wish stop working.
 
     `nudge`: the same mail as a reminder, sent by the sweep when the client has not decided."""
-    from freelance.outbox.queue import queue_email
-
     if change_request.status != CR.Status.WAITING:
         raise RuleViolation(_("Only a wish waiting for the client's decision can be sent."))
     project = change_request.project
-    contacts = contacts or [c for c in project.client.contacts.all() if c.email and c.is_decision_maker]
-    contacts = contacts or [c for c in project.client.contacts.all() if c.email][:1]
+    contacts = contacts or project.client.deciders()
     if not contacts:
         raise RuleViolation(_("No contact of this client has an email address: record their decision by phone."))
     links = []
@@ -301,8 +299,6 @@ def decide(
     snapshot = build_snapshot(change_request)
     digest = snapshot_hash(snapshot)
     if shown_hash is not None and shown_hash != digest:
-        from projects.acceptance import SnapshotChanged
-
         raise SnapshotChanged
     items = resolve_items(change_request, item_ids or []) if decision == CR.Decision.SWAP else []
     if decision == CR.Decision.SWAP:
@@ -336,7 +332,10 @@ def decide(
         ClientLink.for_target(change_request).filter(ClientLink.usable()).update(
             revoked_at=timezone.now(), revoked_reason="decided"
         )
-        evidence = ChangeDecision.objects.create(
+        evidence = ChangeDecision.record(
+            visit=visit,
+            meta=meta,
+            snapshot=snapshot,
             change_request=change_request,
             decision=decision,
             swapped_items=[{"id": i.pk, "title": i.title, "hours": str(i.estimate_hours)} for i in items],
@@ -345,14 +344,6 @@ def decide(
             contact_email=link.recipient_email if link else "",
             recorded_by=recorded_by,
             note=note,
-            viewed_at=parse_datetime(visit.get("viewed_at") or ""),
-            view_ip=visit.get("ip") or None,
-            view_user_agent=visit.get("user_agent", ""),
-            decided_at=meta.at,
-            decision_ip=meta.ip or None,
-            decision_user_agent=meta.user_agent,
-            snapshot=snapshot,
-            snapshot_sha256=digest,
         )
         log(change_request, recorded_by, str(CR.Decision(decision).label), actor_label=label, decision=decision)
         _notify(evidence)
@@ -382,31 +373,17 @@ def _add_item(change_request: ChangeRequest, phase: Phase, *, billable: bool) ->
 
 
 def _notify(evidence: ChangeDecision) -> None:
-    from freelance.outbox.queue import queue_email
-
+    """The client's confirmation; the freelancer hears only of decisions they did not record themselves."""
     wish = evidence.change_request
     project = wish.project
-    owner = project.owner
-    context = {"wish": wish, "evidence": evidence, "project": project, "freelancer": freelancer_name(owner)}
-    if evidence.contact_email:
-        queue_email(
-            owner=owner,
-            to=[evidence.contact_email],
-            reply_to=[owner.email] if owner.email else [],
-            template="change_decision_client",
-            context=context,
-            language=project.client.language,
-            kind="change_decision_client",
-        )
-    if owner.email and evidence.recorded_by is None:
-        queue_email(
-            owner=owner,
-            to=[owner.email],
-            template="change_decision_freelancer",
-            context=context,
-            language=settings.LANGUAGE_CODE,
-            kind="change_decision_freelancer",
-        )
+    notify_client_then_freelancer(
+        "change_decision",
+        owner=project.owner,
+        client_email=evidence.contact_email,
+        client_language=project.client.language,
+        context={"wish": wish, "evidence": evidence, "project": project, "freelancer": freelancer_name(project.owner)},
+        tell_freelancer=evidence.recorded_by is None,
+    )
 
 
 def mark_done(change_request: ChangeRequest, *, actor) -> None:

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from freelance.lib.formats import freelancer_name
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink
-from projects.acceptance import freelancer_name
-from projects.models import Contact, Project, RuleViolation
+from projects.models import Contact, Project
 
 LIFETIME = timedelta(days=365)
 PURPOSE = ClientLink.Purpose.PROJECT_PAGE
@@ -30,8 +31,7 @@ def active_project_page_link(project: Project) -> ClientLink | None:
 
 
 def default_contact(project: Project) -> Contact | None:
-    contacts = [c for c in project.client.contacts.all() if c.email]
-    return next((c for c in contacts if c.is_decision_maker), None) or (contacts[0] if contacts else None)
+    return next(iter(project.client.deciders()), None)
 
 
 def issue_project_page_link(project: Project, *, actor, contact: Contact | None = None) -> tuple[ClientLink, str]:

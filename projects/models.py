@@ -9,7 +9,6 @@ and write an append-only PhaseEvent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,58 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from freelance.lib.evidence import ClientEvidence
+from freelance.lib.identifiers import normalise_identifier, normalise_vat_id, validate_kvk_number, validate_vat_id
+from freelance.lib.rules import AppendOnly, RuleViolation, guarded_move
 from freelance.lib.workdays import add_working_days, next_working_day
 from projects import signals
 
 MAX_PAYMENT_TERM_BUSINESS = 60  # days; Civil Code art. 6:119a
 DECISION_MAKER_NUDGE_WEEKS = 6
-
-
-class RuleViolation(Exception):
-    """A move the method does not allow. The message is shown to the user as is."""
-
-
-class AppendOnly(models.Model):
-    """A row that is written once and never changed or deleted: history and evidence."""
-
-    immutable_message = _("Recorded evidence cannot be changed.")
-    undeletable_message = _("Recorded evidence cannot be deleted.")
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise RuleViolation(self.immutable_message)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuleViolation(self.undeletable_message)
-
-
-# -- validators -----------------------------------------------------------------------
-
-KVK_RE = re.compile(r"^\d{8}$")
-# EU VAT ids: two letters and 2-13 characters; Dutch ones are NL + 9 digits + B + 2 digits.
-VAT_RE = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
-NL_VAT_RE = re.compile(r"^NL\d{9}B\d{2}$")
-
-
-def validate_kvk_number(value: str) -> None:
-    if not KVK_RE.match(value):
-        raise ValidationError(_("A KvK number has exactly 8 digits, for example 12345678."), code="kvk")
-
-
-def validate_vat_id(value: str) -> None:
-    if not VAT_RE.match(value) or (value.startswith("NL") and not NL_VAT_RE.match(value)):
-        raise ValidationError(
-            _("Enter a VAT id such as NL123456789B01: the country code, then the number, without spaces."),
-            code="vat_id",
-        )
-
-
-def normalise_identifier(value: str) -> str:
-    return re.sub(r"[\s.\-]", "", value or "").upper()
 
 
 # -- clients and contacts -------------------------------------------------------------
@@ -156,7 +111,7 @@ class Client(models.Model):
     def clean_fields(self, exclude=None) -> None:
         # Normalise before the length and format checks, so "1234 5678" is a valid KvK number.
         self.kvk_number = normalise_identifier(self.kvk_number)
-        self.vat_id = normalise_identifier(self.vat_id)
+        self.vat_id = normalise_vat_id(self.vat_id)
         super().clean_fields(exclude=exclude)
 
     @property
@@ -171,6 +126,29 @@ class Client(models.Model):
     @property
     def address_lines(self) -> list[str]:
         return [line for line in (self.street_address, f"{self.postcode} {self.city}".strip(), self.country) if line]
+
+    # Who gets which mail: one rule each (uses prefetched contacts when there are any).
+
+    def reachable_contacts(self) -> list[Contact]:
+        return [c for c in self.contacts.all() if c.email]
+
+    @staticmethod
+    def choose_deciders(contacts: list[Contact]) -> list[Contact]:
+        """Decision makers; without one, the first contact (with an email address)."""
+        return [c for c in contacts if c.is_decision_maker] or contacts[:1]
+
+    @staticmethod
+    def choose_payers(contacts: list[Contact]) -> list[Contact]:
+        """Budget holders, else decision makers, else the first contact (with an email address)."""
+        return [c for c in contacts if c.is_budget_holder] or Client.choose_deciders(contacts)
+
+    def deciders(self) -> list[Contact]:
+        """Who is asked to accept a phase, a contract or a wish, and gets the client's project page."""
+        return self.choose_deciders(self.reachable_contacts())
+
+    def payers(self) -> list[Contact]:
+        """Who gets invoices and payment reminders."""
+        return self.choose_payers(self.reachable_contacts())
 
 
 class Contact(models.Model):
@@ -366,19 +344,19 @@ class Project(models.Model):
     # Status ----------------------------------------------------------------------------
 
     def _move(self, allowed_from, to: str, actor, *, reason: str = "", actor_label: str = "", **fields) -> None:
-        with transaction.atomic():
-            claimed = Project.objects.filter(pk=self.pk, status__in=allowed_from).update(status=to, **fields)
-            if claimed != 1:
-                self.refresh_from_db(fields=["status"])
-                raise RuleViolation(
-                    _("A %(status)s project cannot become %(target)s.")
-                    % {"status": self.get_status_display().lower(), "target": self.Status(to).label.lower()}
-                )
-            old = self.status
-            self.status = to
-            for name, value in fields.items():
-                setattr(self, name, value)
-            self.log(PhaseEvent.Kind.PROJECT_STATUS, actor, reason=reason, actor_label=actor_label, old=old, new=to)
+        guarded_move(
+            self,
+            allowed_from,
+            to,
+            refused=lambda project: (
+                _("A %(status)s project cannot become %(target)s.")
+                % {"status": project.get_status_display().lower(), "target": self.Status(to).label.lower()}
+            ),
+            log=lambda old: self.log(
+                PhaseEvent.Kind.PROJECT_STATUS, actor, reason=reason, actor_label=actor_label, old=old, new=to
+            ),
+            **fields,
+        )
 
     def mark_contracted(self, actor, *, reason: str = "") -> None:
         if self.first_deadline is None:
@@ -619,23 +597,25 @@ class Phase(models.Model):
                 _("This project is %(status)s; its phases no longer change.")
                 % {"status": self.project.get_status_display().lower()}
             )
-        with transaction.atomic():
-            claimed = Phase.objects.filter(pk=self.pk, status=source).update(status=to, **fields)
-            if claimed != 1:
-                self.refresh_from_db()
-                raise RuleViolation(
-                    _("A phase that is %(status)s cannot become %(target)s.")
-                    % {"status": self.get_status_display().lower(), "target": self.Status(to).label.lower()}
-                )
-            old = self.status
-            self.status = to
-            for name, value in fields.items():
-                setattr(self, name, value)
+
+        def log(old: str) -> None:
             self.project.log(
                 PhaseEvent.Kind.TRANSITION, actor, phase=self, reason=reason, actor_label=actor_label, old=old, new=to
             )
             if to != self.Status.DELIVERED:
                 self.revoke_acceptance_links(_("the phase changed"))
+
+        guarded_move(
+            self,
+            [source],
+            to,
+            refused=lambda phase: (
+                _("A phase that is %(status)s cannot become %(target)s.")
+                % {"status": phase.get_status_display().lower(), "target": self.Status(to).label.lower()}
+            ),
+            log=log,
+            **fields,
+        )
 
     def revoke_acceptance_links(self, reason: str) -> int:
         """Links to accept a delivery stop working once the phase moves on."""
@@ -955,7 +935,7 @@ class AcceptanceRequest(models.Model):
         return f"{self.phase} → {self.link.recipient_email}"
 
 
-class Acceptance(AppendOnly):
+class Acceptance(ClientEvidence):
     """The client's recorded decision on a delivered phase: evidence, never changed.
 
     Who (the contact reached through a single-use link, and the name they typed), that
@@ -973,16 +953,7 @@ class Acceptance(AppendOnly):
     typed_name = models.CharField(_("typed name"), max_length=200, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    contact_name = models.CharField(_("contact"), max_length=200)
-    contact_email = models.EmailField(_("contact email"))
-    viewed_at = models.DateTimeField(_("page opened"))
-    view_ip = models.GenericIPAddressField(_("IP address when opened"), null=True, blank=True)
-    view_user_agent = models.CharField(_("browser when opened"), max_length=500, blank=True)
-    decided_at = models.DateTimeField(_("decided"))
-    decision_ip = models.GenericIPAddressField(_("IP address of the decision"), null=True, blank=True)
-    decision_user_agent = models.CharField(_("browser of the decision"), max_length=500, blank=True)
-    snapshot = models.JSONField(_("what was shown"))
-    snapshot_sha256 = models.CharField(_("SHA-256 of what was shown"), max_length=64)
+    viewed_at = models.DateTimeField(_("page opened"))  # always known: the decision time if nothing else
 
     class Meta:
         verbose_name = _("acceptance")
@@ -999,12 +970,6 @@ class Acceptance(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()}: {self.phase} by {self.contact_name}"
-
-    def verify(self) -> bool:
-        """Does the stored snapshot still hash to the stored SHA-256?"""
-        from projects.acceptance import snapshot_hash
-
-        return snapshot_hash(self.snapshot) == self.snapshot_sha256
 
 
 # -- the bucket: later wishes, and the beep ---------------------------------------------
@@ -1097,7 +1062,7 @@ class ChangeRequest(models.Model):
         return self.status in self.PENDING_STATUSES
 
 
-class ChangeDecision(AppendOnly):
+class ChangeDecision(ClientEvidence):
     """The client's stop / pay / swap on a wish, with the same evidence as an acceptance.
 
     When the client decided by phone, the freelancer records it: `recorded_by` is set and
@@ -1116,14 +1081,8 @@ class ChangeDecision(AppendOnly):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.TextField(_("note"), blank=True)
-    viewed_at = models.DateTimeField(_("page opened"), null=True, blank=True)
-    view_ip = models.GenericIPAddressField(_("IP address when opened"), null=True, blank=True)
-    view_user_agent = models.CharField(_("browser when opened"), max_length=500, blank=True)
-    decided_at = models.DateTimeField(_("decided"))
-    decision_ip = models.GenericIPAddressField(_("IP address of the decision"), null=True, blank=True)
-    decision_user_agent = models.CharField(_("browser of the decision"), max_length=500, blank=True)
-    snapshot = models.JSONField(_("what was shown"))
-    snapshot_sha256 = models.CharField(_("SHA-256 of what was shown"), max_length=64)
+
+    view_defaults_to_decision = False  # a decision recorded by the freelancer has no view
 
     class Meta:
         verbose_name = _("decision on a wish")

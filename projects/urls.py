@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from django.urls import path
 
+from projects.views import bucket as bucket_views
+from projects.views import client_page as client_page_views
+from projects.views import clients as client_views
+from projects.views import plan as plan_views
+from projects.views import projects as project_views
+
 app_name = "projects"
 
 # Each part of the UI adds its routes in its own section.
 urlpatterns: list = []
+# The hours routes live in contracts (contracts/urls.py, time_urlpatterns); the site's
+# urls.py serves them in this namespace, so they stay projects:time_*.
 
 # -- clients (projects/views/clients.py) ------------------------------------------------
-
-from projects.views import clients as client_views  # noqa: E402
 
 urlpatterns += [
     path("clients/", client_views.client_list, name="client_list"),
@@ -24,8 +30,6 @@ urlpatterns += [
 ]
 
 # -- project page and phase actions (projects/views/projects.py) ------------------------
-
-from projects.views import projects as project_views  # noqa: E402
 
 urlpatterns += [
     path("projects/", project_views.project_list, name="project_list"),
@@ -59,8 +63,6 @@ urlpatterns += [
 ]
 
 # -- phase plan editor (projects/views/plan.py) ------------------------------------------
-
-from projects.views import plan as plan_views  # noqa: E402
 
 urlpatterns += [
     path("projects/new/", plan_views.project_new, name="project_new"),
@@ -102,16 +104,12 @@ urlpatterns += [
 
 # -- client project page links (projects/views/client_page.py) ----------------------------
 
-from projects.views import client_page as client_page_views  # noqa: E402
-
 urlpatterns += [
     path("projects/<int:pk>/client-page/link/", client_page_views.client_page_link, name="client_page_link"),
     path("projects/<int:pk>/client-page/revoke/", client_page_views.client_page_revoke, name="client_page_revoke"),
 ]
 
 # -- the bucket (projects/views/bucket.py) -----------------------------------------------
-
-from projects.views import bucket as bucket_views  # noqa: E402
 
 urlpatterns += [
     path("projects/<int:pk>/bucket/", bucket_views.bucket_page, name="bucket"),
@@ -123,15 +121,4 @@ urlpatterns += [
     path("wishes/<int:pk>/decide/", bucket_views.wish_action, {"action": "decide"}, name="wish_decide"),
     path("wishes/<int:pk>/done/", bucket_views.wish_action, {"action": "done"}, name="wish_done"),
     path("wishes/<int:pk>/drop/", bucket_views.wish_action, {"action": "drop"}, name="wish_drop"),
-]
-
-# -- hours (projects/views/time.py) ------------------------------------------------------
-
-from projects.views import time as time_views  # noqa: E402
-
-urlpatterns += [
-    path("time/", time_views.time_week, name="time_week"),
-    path("time/add/", time_views.time_week_add, name="time_week_add"),
-    path("time/<int:pk>/delete/", time_views.time_delete, name="time_delete"),
-    path("projects/<int:pk>/time/", time_views.time_add, name="time_add"),
 ]

@@ -31,7 +31,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     postcode = "3511 AA"
     city = "Utrecht"
     kvk_number = "12345678"
-    vat_id = "NL123456789B01"
+    vat_id = "NL123456789B13"
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
@@ -106,7 +106,7 @@ class BusinessProfileFactory(factory.django.DjangoModelFactory):
     postcode = "3512 PH"
     city = "Utrecht"
     kvk_number = "87654321"
-    vat_id = "NL001234567B01"
+    vat_id = "NL001234567B29"
     iban = "NL91ABNA0417164300"
 
 

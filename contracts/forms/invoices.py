@@ -1,13 +1,12 @@
 """Forms for the freelancer's invoices, payments, reminders and business settings.
 
-The rules stay on the models and in ``contracts.billing``; these forms add what only a form
+The rules stay on the models and in ``contracts.invoices`` and ``contracts.payments``; these forms add what only a form
 can know: which fields the page edits, how to say a bad value next to its field, and what
 to offer as a sensible default.
 """
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django import forms
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import BusinessProfile, Invoice, InvoiceLine
-from projects.models import normalise_identifier, validate_kvk_number, validate_vat_id
+from freelance.lib.identifiers import normalise_iban, normalise_identifier, normalise_vat_id
 
 VAT_CHOICES = [("21", "21%"), ("9", "9%"), ("0", _("0% (or no VAT)"))]
 
@@ -107,19 +106,6 @@ class PauseRemindersForm(forms.Form):
 
 
 # -- business settings ---------------------------------------------------------------
-
-
-IBAN_RE = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
-
-
-def validate_iban(value: str) -> None:
-    """The shape and the mod-97 check of ISO 13616: catches almost every typo."""
-    if not IBAN_RE.match(value):
-        raise ValidationError(_("Enter an IBAN such as NL91ABNA0417164300."), code="iban")
-    rearranged = value[4:] + value[:4]
-    digits = "".join(str(int(char, 36)) for char in rearranged)
-    if int(digits) % 97 != 1:
-        raise ValidationError(_("This IBAN has a typo: its check digits do not match."), code="iban_checksum")
 
 
 class BusinessProfileForm(forms.ModelForm):
@@ -225,23 +211,16 @@ class BusinessProfileForm(forms.ModelForm):
         self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
         self.fields["floor_rate"].widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
 
+    # Normalise what was typed; the model fields' validators (freelance.lib.identifiers) then check it.
+
     def clean_kvk_number(self) -> str:
-        value = normalise_identifier(self.cleaned_data["kvk_number"])
-        if value:
-            validate_kvk_number(value)
-        return value
+        return normalise_identifier(self.cleaned_data["kvk_number"])
 
     def clean_vat_id(self) -> str:
-        value = normalise_identifier(self.cleaned_data["vat_id"])
-        if value:
-            validate_vat_id(value)
-        return value
+        return normalise_vat_id(self.cleaned_data["vat_id"])
 
     def clean_iban(self) -> str:
-        value = re.sub(r"\s", "", self.cleaned_data["iban"]).upper()
-        if value:
-            validate_iban(value)
-        return value
+        return normalise_iban(self.cleaned_data["iban"])
 
     def fieldsets(self) -> list[tuple[str, str, list[forms.BoundField]]]:
         return [(legend, text, [self[name] for name in names]) for legend, text, names in self.FIELDSETS]

@@ -3,7 +3,7 @@
 The choices come from lists the page has already loaded (the project's prefetched phases,
 its wishes), so rendering the form runs no queries of its own. The form checks what a
 person can get wrong (hours or from/until, a future day, a huge note); the service
-(`contracts.billing.record_time`) checks the rest and fixes rate and surcharge.
+(`contracts.time_entries.record_time`) checks the rest and fixes rate and surcharge.
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ class TimeEntryForm(forms.Form):
         return cleaned
 
     def record_kwargs(self) -> dict:
-        """The keyword arguments for contracts.billing.record_time (after is_valid())."""
+        """The keyword arguments for contracts.time_entries.record_time (after is_valid())."""
         data = self.cleaned_data
         timing = (
             {"started_at": data["started_at"], "ended_at": data["ended_at"]}

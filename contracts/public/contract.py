@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from contracts import services
-from contracts.forms import ContractAcceptForm
+from contracts.forms.contract import ContractAcceptForm
 from contracts.models import ContractAcceptance, ContractVersion
 from contracts.rendering import version_pdf
 from freelance.lib.http import client_ip, user_agent
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
 from freelance.links.registry import register
 from freelance.links.views import SESSION_KEY, activate_language, client_facing, mark_done, unavailable
-from projects.models import RuleViolation
 
 PAGE = "contracts/public_contract.html"
 

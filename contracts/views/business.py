@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from contracts.invoice_forms import BusinessProfileForm
+from contracts.forms.invoices import BusinessProfileForm
 from contracts.models import BusinessProfile
 
 INVALID = HTTPStatus.UNPROCESSABLE_ENTITY

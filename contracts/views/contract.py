@@ -23,12 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from contracts import placeholders, services
-from contracts.forms import AddClauseForm, ClauseForm, CreateContractForm, DiffForm, SendForm
+from contracts.forms.contract import AddClauseForm, ClauseForm, CreateContractForm, DiffForm, SendForm
 from contracts.models import Contract, ContractClause, ContractTemplate, ContractVersion
 from contracts.rendering import build_snapshot, preview_pdf, values_and_tables, version_pdf
+from freelance.lib.evidence import snapshot_hash
+from freelance.lib.rules import RuleViolation
+from freelance.lib.views import owned_or_404
 from freelance.links.models import ClientLink
-from projects.acceptance import snapshot_hash
-from projects.models import Project, RuleViolation
+from projects.models import Project
 
 PAGE = "contracts/contract.html"
 MAIN = "contracts/contract.html#contract-main"
@@ -44,7 +46,7 @@ STATUS_BADGES = {
 
 
 def _project(request: HttpRequest, pk: int) -> Project:
-    return get_object_or_404(Project.objects.select_related("client", "owner"), pk=pk, owner=request.user)
+    return owned_or_404(Project.objects.select_related("client", "owner"), request, pk=pk)
 
 
 def _contract(request: HttpRequest, pk: int) -> Contract:

@@ -2,7 +2,7 @@
 drafting from unbilled work, and pausing a client's payment reminders.
 
 Every view is scoped to the logged-in freelancer and 404s on anything else. Money changes go
-through ``contracts.billing``; a refused move (a ``RuleViolation``) is shown as a message or a
+through ``contracts.invoices`` and ``contracts.payments``; a refused move (a ``RuleViolation``) is shown as a message or a
 form error, never a 500. Actions are plain POST forms that redirect back; with htmx they
 re-render the page's main section (``invoice_detail.html#invoice-main``) in place, because
 one change (a line, the reverse charge, a payment) moves the totals and the status together.
@@ -42,12 +42,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from contracts import billing
-from contracts.invoice_forms import InvoiceDraftForm, InvoiceLineForm, PauseRemindersForm, PaymentForm
+from contracts import invoices, payments
+from contracts.forms.invoices import InvoiceDraftForm, InvoiceLineForm, PauseRemindersForm, PaymentForm
 from contracts.models import Invoice, InvoiceLine, Payment, TimeEntry
 from freelance.lib.money import format_money, round_money
+from freelance.lib.rules import RuleViolation
+from freelance.lib.views import owned_or_404
 from freelance.reminders.models import Reminder
-from projects.models import ChangeRequest, Client, Project, RuleViolation
+from projects.models import ChangeRequest, Client, Project
 
 PAGE = "contracts/invoice_detail.html"
 MAIN = "contracts/invoice_detail.html#invoice-main"
@@ -68,7 +70,7 @@ SENT_IS_FROZEN = gettext_lazy("A sent invoice cannot be changed. Correct it with
 def stage_label(client_kind: str, stage: int | None) -> str:
     if not stage:
         return ""
-    from freelance.reminders.payments import stage_label as label
+    from contracts.reminders import stage_label as label
 
     return label(client_kind, stage) or _("Reminder %(stage)s") % {"stage": stage}
 
@@ -165,7 +167,7 @@ def _payment(request: HttpRequest, pk: int, payment_pk: int) -> Payment:
 
 
 def _client(request: HttpRequest, pk: int) -> Client:
-    return get_object_or_404(Client, pk=pk, owner=request.user)
+    return owned_or_404(Client, request, pk=pk)
 
 
 # -- the list ---------------------------------------------------------------------------
@@ -182,7 +184,7 @@ class InvoiceRow:
 
 def ready_to_invoice(owner) -> QuerySet[Project]:
     """Projects with billable hours or paid wishes that are on no invoice yet (the same
-    selection as ``billing.draft_for_unbilled``), in one query."""
+    selection as ``invoices.draft_for_unbilled``), in one query."""
     unbilled_time = TimeEntry.objects.filter(
         project=OuterRef("pk"), billable=True, invoice_line__isnull=True, hourly_rate__isnull=False
     )
@@ -220,7 +222,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in filters:
         status = ""
-    own = billing.with_amounts(Invoice.objects.filter(owner=request.user))
+    own = payments.with_amounts(Invoice.objects.filter(owner=request.user))
     summary = own.aggregate(
         all=Count("pk"),
         **{key: Count("pk", filter=q) for key, q in filters.items()},
@@ -302,7 +304,7 @@ def line_form(line: InvoiceLine, data=None) -> InvoiceLineForm:
 
 def detail_queryset(request: HttpRequest) -> QuerySet[Invoice]:
     return (
-        billing.with_amounts(Invoice.objects.filter(owner=request.user))
+        payments.with_amounts(Invoice.objects.filter(owner=request.user))
         .select_related("owner", "client", "project", "credits", "email")
         .defer("pdf", "credits__pdf", "email__body_text", "email__body_html")
         .prefetch_related(
@@ -316,7 +318,7 @@ def detail_queryset(request: HttpRequest) -> QuerySet[Invoice]:
 def page_context(request: HttpRequest, invoice: Invoice, bound: dict | None = None, editing: int | None = None) -> dict:
     bound = bound or {}
     today = timezone.localdate()
-    pdf = billing.pdf_context(invoice)  # lines and totals per VAT rate, from the prefetched lines
+    pdf = invoices.pdf_context(invoice)  # lines and totals per VAT rate, from the prefetched lines
     context: dict = {
         "invoice": invoice,
         "title": invoice_title(invoice),
@@ -343,8 +345,8 @@ def page_context(request: HttpRequest, invoice: Invoice, bound: dict | None = No
             rows=rows,
             add_form=bound.get("line_add") or line_form(InvoiceLine(invoice=invoice)),
             draft_form=bound.get("draft") or InvoiceDraftForm(instance=invoice, auto_id="draft-%s"),
-            missing=billing.missing_details(invoice),
-            recipients=billing.billing_contacts(invoice.client),
+            missing=invoices.missing_details(invoice),
+            recipients=invoices.billing_contacts(invoice.client),
             settings_url=reverse("contracts:business_settings") + "?next=" + detail_url(invoice.pk),
         )
         return context
@@ -411,8 +413,8 @@ def invoice_preview_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     if not invoice.is_draft:
         return redirect("contracts:invoice_pdf", pk=invoice.pk)
-    response = HttpResponse(billing.invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, billing.filename(invoice))
+    response = HttpResponse(invoices.invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, invoices.filename(invoice))
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -423,7 +425,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF exactly as it was sent: the stored bytes, never rendered again."""
     invoice = get_object_or_404(Invoice, pk=pk, owner=request.user, pdf__isnull=False)
     response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, billing.filename(invoice))
+    response["Content-Disposition"] = content_disposition_header(True, invoices.filename(invoice))
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -522,7 +524,7 @@ def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("%(title)s was already sent.") % {"title": invoice_title(invoice)})
         return done(request, pk)
     try:
-        sent = billing.issue(invoice, actor=request.user)
+        sent = invoices.issue(invoice, actor=request.user)
     except RuleViolation as refusal:
         return refused(request, pk, refusal)
     title = invoice_title(sent)
@@ -577,7 +579,7 @@ def payment_add(request: HttpRequest, pk: int) -> HttpResponse:
         return render_page(request, pk, bound={"payment": form}, status=INVALID)
     data = form.cleaned_data
     try:
-        payment = billing.record_payment(
+        payment = payments.record_payment(
             invoice, amount=data["amount"], paid_on=data["paid_on"], reference=data["reference"], actor=request.user
         )
     except RuleViolation as refusal:
@@ -606,7 +608,7 @@ def payment_delete(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
         context = {"invoice": payment.invoice, "payment": payment, "what": "payment"}
         return render(request, "contracts/invoice_confirm_delete.html", context)
     try:
-        billing.delete_payment(payment)
+        payments.delete_payment(payment)
     except RuleViolation as refusal:
         return refused(request, pk, refusal)
     messages.success(
@@ -627,7 +629,7 @@ def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
             existing = locked.credit_notes.filter(status=Invoice.Status.DRAFT).order_by("pk").first()
-            note = existing or billing.credit_note_for(locked, actor=request.user)
+            note = existing or invoices.credit_note_for(locked, actor=request.user)
     except RuleViolation as refusal:
         return refused(request, pk, refusal)
     if existing:
@@ -648,11 +650,11 @@ def credit_note_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def draft_for_unbilled(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_object_or_404(Project, pk=pk, owner=request.user)
+    project = owned_or_404(Project, request, pk=pk)
     with transaction.atomic():
         # Serialise double submits: the second one finds the hours already on the first draft.
         Project.objects.select_for_update().filter(pk=project.pk).first()
-        invoice = billing.draft_for_unbilled(project)
+        invoice = invoices.draft_for_unbilled(project)
     if invoice is None:
         messages.info(
             request,

@@ -1,6 +1,6 @@
 """Hours: the quick entry and the latest hours on the project page, the week page, and the money panel.
 
-The services live in contracts.billing (record_time fixes the rate and the surcharge of that
+The services live in contracts.time_entries (record_time fixes the rate and the surcharge of that
 moment, delete_time refuses hours that are on an invoice); this module reads input, shows
 what was logged and explains refusals. Every query is scoped to the logged-in freelancer.
 
@@ -30,12 +30,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from contracts import billing
+from contracts import profitability, time_entries
+from contracts.forms.time import TimeEntryForm, phase_label, wish_label
 from contracts.models import Role, TimeEntry
+from freelance.lib.formats import hours_short as hours
+from freelance.lib.formats import multiplier
 from freelance.lib.money import format_money
-from projects.forms.time import TimeEntryForm, phase_label, wish_label
-from projects.models import ChangeRequest, Phase, Project, RuleViolation
-from projects.views.bucket import hours
+from freelance.lib.rules import RuleViolation
+from freelance.lib.views import owned_or_404
+from projects.models import ChangeRequest, Phase, Project
+from projects.views.projects import render_page
 
 RECENT = 10  # entries shown on the project page
 SECTION = "projects/_time_section.html"
@@ -67,8 +71,7 @@ class TimeRow:
 def surcharge_label(entry: TimeEntry) -> str:
     if entry.multiplier == 1:
         return ""
-    multiplier = formats.number_format(entry.multiplier, decimal_pos=2, use_l10n=True)
-    return f"×{multiplier} {entry.surcharge_reason}".strip()
+    return f"{multiplier(entry.multiplier)} {entry.surcharge_reason}".strip()
 
 
 def time_row(entry: TimeEntry) -> TimeRow:
@@ -164,7 +167,7 @@ class ProfitabilityPanel:
 
 def profitability_panel(project: Project) -> ProfitabilityPanel:
     """Money in against hours spent, formatted for the page; four queries, whatever the data."""
-    result = billing.profitability(project)
+    result = profitability.profitability(project)
     roles = [
         RoleHours(
             label=Role(role).label,
@@ -195,7 +198,7 @@ def profitability_panel(project: Project) -> ProfitabilityPanel:
 
 def _section_project(request: HttpRequest, pk: int) -> Project:
     phases = Prefetch("phases", queryset=Phase.objects.order_by("position"))
-    return get_object_or_404(Project.objects.prefetch_related(phases), pk=pk, owner=request.user)
+    return owned_or_404(Project.objects.prefetch_related(phases), request, pk=pk)
 
 
 def _section_response(request: HttpRequest, project: Project, *, form=None, status: int = 200) -> HttpResponse:
@@ -208,7 +211,6 @@ def _section_response(request: HttpRequest, project: Project, *, form=None, stat
 
 
 def _project_page(request: HttpRequest, pk: int, *, form=None, status: int = 422) -> HttpResponse:
-    from projects.views.projects import render_page  # the project page imports this module
 
     return render_page(request, pk, bound={"time": form} if form is not None else None, status=status)
 
@@ -220,7 +222,7 @@ def time_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = time_form(project, request.POST)
     if form.is_valid():
         try:
-            entry = billing.record_time(project, actor=request.user, **form.record_kwargs())
+            entry = time_entries.record_time(project, actor=request.user, **form.record_kwargs())
         except RuleViolation as refused:
             form.add_error(None, str(refused))
         else:
@@ -254,7 +256,7 @@ def time_delete(request: HttpRequest, pk: int) -> HttpResponse:
     week = parse_week(request.POST.get("week", "")) if "week" in request.POST else None
     status = 200
     try:
-        billing.delete_time(entry)
+        time_entries.delete_time(entry)
     except RuleViolation as refused:
         messages.error(request, str(refused))
         status = 422
@@ -408,7 +410,7 @@ def time_week_add(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         project = form.cleaned_data["project"]
         try:
-            entry = billing.record_time(project, actor=request.user, **form.record_kwargs())
+            entry = time_entries.record_time(project, actor=request.user, **form.record_kwargs())
         except RuleViolation as refused:
             form.add_error(None, str(refused))
         else:

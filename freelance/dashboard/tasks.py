@@ -7,6 +7,7 @@ from celery.signals import before_task_publish
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from freelance.dashboard import digest
 from freelance.dashboard.models import Heartbeat
 
 HEARTBEAT_TASK = "freelance.dashboard.tasks.heartbeat"
@@ -34,3 +35,9 @@ def heartbeat(self) -> None:
 def ping(value: str = "pong") -> str:
     """Echo a value back: the cheapest proof that broker, worker and result backend work."""
     return value
+
+
+@shared_task(acks_late=True)
+def sweep_nudges() -> int:
+    """The freelancer's day: nudges, rate review and digest (freelance.dashboard.digest)."""
+    return digest.sweep_all()

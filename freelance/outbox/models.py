@@ -169,12 +169,11 @@ class OutgoingEmail(models.Model):
     # -- the user's action -----------------------------------------------------------------
 
     def requeue(self) -> bool:
-        """The "Send again" button for a failed row: a fresh set of attempts, sent after commit.
+        """The "Send again" button for a failed row: a fresh set of attempts, due now.
 
-        False (and nothing enqueued) unless the row is failed, also under a double click.
+        False unless the row is failed, also under a double click. The caller enqueues the
+        send after commit (``freelance.outbox.queue.send_again``).
         """
-        from freelance.outbox.queue import send_on_commit
-
         now = timezone.now()
         requeued = (
             type(self)
@@ -184,7 +183,6 @@ class OutgoingEmail(models.Model):
         if not requeued:
             return False
         self.status, self.attempts, self.next_attempt_at, self.claimed_at = self.Status.QUEUED, 0, now, None
-        send_on_commit(self.pk)
         return True
 
     # -- the sweep ---------------------------------------------------------------------------

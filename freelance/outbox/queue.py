@@ -16,10 +16,13 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from freelance.outbox.models import OutgoingAttachment, OutgoingEmail
+from freelance.outbox.tasks import send_email
 
 logger = logging.getLogger(__name__)
 
 MAX_SUBJECT_LENGTH = 200
+
+Attachment = tuple[str, bytes, str]  # (filename, content, content type)
 
 
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
@@ -43,9 +46,16 @@ def send_on_commit(pk: int) -> None:
     robust: if the broker is down at that moment the error is logged and the request
     still succeeds; the row stays queued and the beat sweep enqueues it later.
     """
-    from freelance.outbox.tasks import send_email
-
     transaction.on_commit(lambda: send_email.delay(pk), robust=True)
+
+
+def send_again(email: OutgoingEmail) -> bool:
+    """ "Send again" for a failed mail: False (nothing enqueued) unless it had failed."""
+    with transaction.atomic():
+        if not email.requeue():
+            return False
+        send_on_commit(email.pk)
+    return True
 
 
 def queue_email(
@@ -57,7 +67,7 @@ def queue_email(
     language: str,
     kind: str = "",
     reply_to: list[str] | None = None,
-    attachments: Sequence[tuple[str, bytes, str]] = (),
+    attachments: Sequence[Attachment] = (),
 ) -> OutgoingEmail:
     """Render templates/emails/<template>-subject.txt, -body.txt and (if it exists) -body.html
     with ``context`` in ``language`` (translation.override), store the row and its attachments,

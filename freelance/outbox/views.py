@@ -19,7 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from freelance.lib.views import owned_or_404
 from freelance.outbox.models import OutgoingAttachment, OutgoingEmail
+from freelance.outbox.queue import send_again
 
 PAGE_SIZE = 50
 LIST_FIELDS = ["kind", "to", "subject", "status", "attempts", "last_error", "created_at", "sent_at"]
@@ -56,7 +58,7 @@ def email_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    email = get_object_or_404(OutgoingEmail, pk=pk, owner=request.user)
+    email = owned_or_404(OutgoingEmail, request, pk=pk)
     attachments = email.attachments.defer("content").annotate(size=Length("content"))
     context = {
         "email": email,
@@ -70,8 +72,8 @@ def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def email_send_again(request: HttpRequest, pk: int) -> HttpResponse:
-    email = get_object_or_404(OutgoingEmail, pk=pk, owner=request.user)
-    if email.requeue():
+    email = owned_or_404(OutgoingEmail, request, pk=pk)
+    if send_again(email):
         messages.success(request, _("The mail is queued and will be sent again."))
     else:
         messages.error(request, _("Only a mail that failed can be sent again."))

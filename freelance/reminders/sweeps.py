@@ -16,17 +16,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
-from contracts.models import BusinessProfile, StatutoryInterestRate
 from freelance.outbox.queue import queue_emails
-from freelance.reminders import payments
 from freelance.reminders.models import Reminder
-from projects.models import Contact
 
 logger = logging.getLogger(__name__)
 
@@ -135,91 +131,32 @@ def walk(
     return result
 
 
-# -- payment reminders ---------------------------------------------------------------------
+def sent_stages(kind: str, ids) -> dict[int, set[int]]:
+    """The stages already sent per object: one query for a whole batch."""
+    sent: dict[int, set[int]] = defaultdict(set)
+    for object_id, stage in Reminder.objects.filter(kind=kind, object_id__in=ids).values_list("object_id", "stage"):
+        sent[object_id].add(stage)
+    return sent
 
 
-def _recipients(client_ids: set[int]) -> dict[int, list[Contact]]:
-    by_client: dict[int, list[Contact]] = defaultdict(list)
-    for contact in Contact.objects.filter(client_id__in=client_ids).exclude(email="").order_by("pk"):
-        by_client[contact.client_id].append(contact)
-    chosen = {}
-    for client_id, contacts in by_client.items():
-        preferred = [c for c in contacts if c.is_budget_holder] or [c for c in contacts if c.is_decision_maker]
-        chosen[client_id] = preferred or contacts[:1]
-    return chosen
+def next_nudge(since: date, days: list[int], sent: set[int], today: date) -> tuple[int, date] | None:
+    """The next unsent nudge stage, if its day has come; stages go in order."""
+    stage = max(sent, default=0) + 1
+    if stage > len(days):
+        return None
+    due_on = since + timedelta(days=days[stage - 1])
+    return (stage, due_on) if due_on <= today else None
 
 
-def sweep_payment_reminders(today: date | None = None) -> SweepResult:
-    from projects.acceptance import freelancer_name
-
-    today = today or timezone.localdate()
-    rates = list(StatutoryInterestRate.objects.all())
-    result = SweepResult()
-
-    def plan(batch) -> Iterable[Due]:
-        ids = [invoice.pk for invoice in batch]
-        sent: dict[int, dict[int, date]] = defaultdict(dict)
-        for object_id, stage, created_at in Reminder.objects.filter(
-            kind=Reminder.Kind.PAYMENT, object_id__in=ids
-        ).values_list("object_id", "stage", "created_at"):
-            sent[object_id][stage] = timezone.localdate(created_at)
-        owner_ids = {invoice.owner_id for invoice in batch}
-        profiles = {p.owner_id: p for p in BusinessProfile.objects.filter(owner_id__in=owner_ids)}
-        contacts = _recipients({invoice.client_id for invoice in batch})
-        for invoice in batch:
-            outstanding = payments.outstanding_of(invoice)
-            if outstanding <= 0 or not contacts.get(invoice.client_id):
-                continue
-            profile = profiles.get(invoice.owner_id) or BusinessProfile(owner=invoice.owner)
-            kind = invoice.client.kind
-            step = payments.next_stage(
-                client_kind=kind, due_date=invoice.due_date, sent=sent[invoice.pk], profile=profile
-            )
-            if step is None or step[1] > today:
-                continue
-            stage, due_on = step
-            letter_sent_on = today if (kind == "consumer" and stage == 1) else sent[invoice.pk].get(1)
-            figures = payments.figures(
-                invoice, outstanding, kind, today, rates, letter_sent_on=letter_sent_on, profile=profile
-            )
-            to = contacts[invoice.client_id]
-            yield Due(
-                owner_id=invoice.owner_id,
-                object_id=invoice.pk,
-                stage=stage,
-                due_on=due_on,
-                mail={
-                    "owner": invoice.owner,
-                    "to": [c.email for c in to],
-                    "reply_to": [invoice.owner.email] if invoice.owner.email else [],
-                    "template": payments.templates_for(kind)[stage],
-                    "context": {
-                        "invoice": invoice,
-                        "contact": to[0],
-                        "figures": figures,
-                        "freelancer": freelancer_name(invoice.owner),
-                        "iban": (invoice.seller or {}).get("iban", ""),
-                        "today": today,
-                        "earlier": sorted(sent[invoice.pk].items()),
-                    },
-                    "language": invoice.language,
-                    "kind": f"payment_reminder_{stage}",
-                    "attachments": [],  # the invoice PDF, added for the claims this sweep wins
-                },
-            )
-
-    return walk(
-        payments.overdue_invoices_queryset(today).defer("pdf"), plan, Reminder.Kind.PAYMENT, result, _attach_pdfs
-    )
-
-
-def _attach_pdfs(winners: list[Due]) -> None:
-    """One query for the stored PDFs of the invoices whose reminders this sweep won."""
-    from contracts.billing import filename
-    from contracts.models import Invoice
-
-    pdfs = dict(Invoice.objects.filter(pk__in=[d.object_id for d in winners]).values_list("pk", "pdf"))
-    for d in winners:
-        pdf = pdfs.get(d.object_id)
-        if pdf:
-            d.mail["attachments"] = [(filename(d.mail["context"]["invoice"]), bytes(pdf), "application/pdf")]
+def freelancer_mail(owner, template: str, context: dict, kind: str) -> dict | None:
+    """A mail to the freelancer (``queue_email`` keyword arguments), or None without an address."""
+    if not owner.email:
+        return None
+    return {
+        "owner": owner,
+        "to": [owner.email],
+        "template": template,
+        "context": {"user": owner, "site_url": settings.SITE_URL, **context},
+        "language": settings.LANGUAGE_CODE,
+        "kind": kind,
+    }

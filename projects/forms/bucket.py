@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from freelance.lib.formats import hours_input as hours_text
 from projects.models import ChangeRequest, Contact, Phase, Project, ScopeItem
 
 NOTE_MAX = 5000
@@ -28,11 +29,6 @@ LABEL_TITLE_CHARS = 60
 def short_title(wish: ChangeRequest) -> str:
     """The wish's title as it appears in labels and buttons: at most 60 characters."""
     return Truncator(wish.title).chars(LABEL_TITLE_CHARS)
-
-
-def hours_text(value: Decimal) -> str:
-    """16, 18.5, 2.25: hours without trailing zeros."""
-    return f"{value.normalize():f}" if value else "0"
 
 
 class DateInput(forms.DateInput):

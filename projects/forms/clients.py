@@ -10,7 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Client, Contact, normalise_identifier
+from freelance.lib.identifiers import normalise_identifier, normalise_vat_id
+from projects.models import Client, Contact
 
 # Room for what people type ("12 34 56 78", "NL 1234.56789.B01"); the model checks the
 # normalised value against its own max_length and validators.
@@ -107,7 +108,7 @@ class ClientForm(forms.ModelForm):
         return normalise_identifier(self.cleaned_data["kvk_number"])
 
     def clean_vat_id(self) -> str:
-        return normalise_identifier(self.cleaned_data["vat_id"])
+        return normalise_vat_id(self.cleaned_data["vat_id"])
 
     def add_duplicate_name_error_after_race(self) -> bool:
         """The save hit the unique constraint after clean_name passed (two saves at once).

@@ -8,12 +8,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from freelance.lib.http import client_ip, user_agent
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
 from freelance.links.registry import register
 from freelance.links.views import mark_done, unavailable
 from projects import acceptance as flow
 from projects.forms.acceptance import AcceptForm, ChangesForm
-from projects.models import Acceptance, RuleViolation
+from projects.models import Acceptance
 
 PAGE = "projects/public_acceptance.html"
 

@@ -14,24 +14,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from freelance.lib.evidence import Meta, SnapshotChanged
+from freelance.lib.formats import hours_long as hours_text
 from freelance.lib.http import client_ip, user_agent
-from freelance.lib.money import format_money, round_money
+from freelance.lib.money import format_money
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
 from freelance.links.registry import register
 from freelance.links.views import mark_done, unavailable
 from projects import bucket
-from projects.acceptance import Meta, SnapshotChanged
-from projects.forms.public_bucket import ITEMS_FIELD, DecisionForm, WishForm
-from projects.models import ChangeDecision, ChangeRequest, DateKind, Phase, Project, RuleViolation, ScopeItem
+from projects.forms.public import ITEMS_FIELD, DecisionForm
+from projects.models import ChangeDecision, ChangeRequest, Project, ScopeItem
 
 CR = ChangeRequest
 HUNDRED = Decimal("100")
@@ -43,15 +42,6 @@ def _decimal(value) -> Decimal:
         return Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         return Decimal("0")
-
-
-def hours_text(value: Decimal) -> str:
-    """'1 hour', '8 hours', '7.2 hours' (in Dutch: '1 uur', '7,2 uur'): no trailing zeros."""
-    value = round_money(value)
-    places = max(0, -value.normalize().as_tuple().exponent)
-    count = int(value) if value == value.to_integral_value() else 2
-    number = formats.number_format(value, decimal_pos=places, use_l10n=True)
-    return ngettext("%(hours)s hour", "%(hours)s hours", count) % {"hours": number}
 
 
 # -- the decision on a wish -------------------------------------------------------------

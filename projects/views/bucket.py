@@ -25,16 +25,19 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from freelance.lib.evidence import Meta
+from freelance.lib.formats import freelancer_name
+from freelance.lib.formats import hours_short as hours
 from freelance.lib.money import format_money, round_money
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink
 from projects import bucket
-from projects.acceptance import Meta, freelancer_name
 from projects.forms.bucket import (
     AssessForm,
     BucketTermsForm,
@@ -45,7 +48,7 @@ from projects.forms.bucket import (
     hours_text,
     short_title,
 )
-from projects.models import ChangeDecision, ChangeRequest, Phase, Project, RuleViolation, ScopeItem
+from projects.models import ChangeDecision, ChangeRequest, Phase, Project, ScopeItem
 
 CR = ChangeRequest
 TEMPLATE = "projects/bucket.html"
@@ -72,12 +75,6 @@ STEPS = {
     "done": (CR.Status.DECIDED,),
     "drop": CR.PENDING_STATUSES,
 }
-
-
-def hours(amount: Decimal) -> str:
-    """6.5 h, 16 h, 1,250 h: no trailing zeros, written the reader's way."""
-    value = amount.normalize() if amount else ZERO
-    return _("%(hours)s h") % {"hours": formats.number_format(value, use_l10n=True, force_grouping=True)}
 
 
 # -- the totals: every wish in exactly one category ------------------------------------------

@@ -9,19 +9,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from freelance.lib.rules import RuleViolation
+from freelance.lib.views import owned_or_404
 from freelance.links.models import ClientLink
 from projects.client_page import issue_project_page_link, revoke_project_page_links
-from projects.forms.public_bucket import ProjectPageLinkForm
-from projects.models import Project, RuleViolation
-
-
-def _own_project(request: HttpRequest, pk: int) -> Project:
-    return get_object_or_404(Project.objects.select_related("client"), pk=pk, owner=request.user)
+from projects.forms.public import ProjectPageLinkForm
+from projects.models import Project
 
 
 def _back(project: Project) -> HttpResponse:
@@ -31,7 +29,7 @@ def _back(project: Project) -> HttpResponse:
 @require_POST
 @login_required
 def client_page_link(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _own_project(request, pk)
+    project = owned_or_404(Project.objects.select_related("client"), request, pk=pk)
     form = ProjectPageLinkForm(request.POST, project=project)
     if not form.is_valid():
         messages.error(request, _("No link was issued: choose one of this client's contacts with an email address."))
@@ -66,7 +64,7 @@ def client_page_link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def client_page_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _own_project(request, pk)
+    project = owned_or_404(Project.objects.select_related("client"), request, pk=pk)
     if revoke_project_page_links(project):
         messages.success(request, _("The client's project page link no longer works."))
     else:

@@ -15,13 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from freelance.lib.views import owned_or_404
 from projects.forms.clients import ClientForm, ContactForm
 from projects.models import Client, Contact, Project
 
@@ -33,11 +34,11 @@ INVALID = HTTPStatus.UNPROCESSABLE_ENTITY  # 422: the form is shown again with i
 
 
 def get_client(request: HttpRequest, pk: int) -> Client:
-    return get_object_or_404(Client, pk=pk, owner=request.user)
+    return owned_or_404(Client, request, pk=pk)
 
 
 def get_contact(request: HttpRequest, pk: int) -> Contact:
-    return get_object_or_404(Contact.objects.select_related("client"), pk=pk, client__owner=request.user)
+    return owned_or_404(Contact.objects.select_related("client"), request, "client__owner", pk=pk)
 
 
 def wants_partial(request: HttpRequest) -> bool:

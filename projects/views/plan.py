@@ -26,7 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget
 
-from contracts import gate
+from freelance.lib.formats import trimmed as hours
+from freelance.lib.rules import RuleViolation
+from freelance.lib.views import owned_or_404
+from projects import gate
 from projects.forms.plan import (
     AddPhaseForm,
     FirstDeadlineForm,
@@ -37,7 +40,7 @@ from projects.forms.plan import (
     typed_first_deadline,
     typed_offset,
 )
-from projects.models import DateKind, Phase, Project, RuleViolation, ScheduledPhase, ScopeItem, schedule
+from projects.models import DateKind, Phase, Project, ScheduledPhase, ScopeItem, schedule
 
 TEMPLATE = "projects/plan_editor.html"
 
@@ -56,11 +59,6 @@ class DateRow:
     @property
     def kind_label(self) -> str:
         return DateKind(self.kind).label if self.kind else ""
-
-
-def hours(value: Decimal) -> Decimal:
-    """Hours without trailing zeros, for display: 16, 18.5, 2.25."""
-    return value.quantize(Decimal("1")) if value == value.to_integral_value() else value.normalize()
 
 
 @dataclass
@@ -107,7 +105,7 @@ def _phases_prefetch() -> Prefetch:
 def _project(request: HttpRequest, pk: int) -> Project:
     """The freelancer's own project, with its phases and scope items in three queries."""
     queryset = Project.objects.select_related("client").prefetch_related(_phases_prefetch())
-    return get_object_or_404(queryset, pk=pk, owner=request.user)
+    return owned_or_404(queryset, request, pk=pk)
 
 
 def _phase(request: HttpRequest, pk: int, phase_pk: int) -> Phase:
@@ -261,7 +259,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
                     project.set_first_deadline(form.cleaned_data["first_deadline"], request.user)
                     for fields in phases_form.phases():
                         project.add_phase(request.user, **fields)
-            except gate.PaymentGateClosed as closed:
+            except gate.GateClosed as closed:
                 form.gate_closed = True
                 form.add_error(None, str(closed))
             except RuleViolation as exc:

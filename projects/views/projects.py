@@ -21,17 +21,18 @@ from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from contracts import gate
-from contracts.models import GateOverride
+from freelance.lib.formats import hours_column as hours
+from freelance.lib.formats import long_date
 from freelance.lib.money import format_money
-from projects import acceptance
+from freelance.lib.rules import RuleViolation
+from freelance.lib.views import owned_or_404
+from projects import acceptance, gate
 from projects.forms.projects import (
     AcceptForm,
     ChangesForm,
@@ -43,24 +44,13 @@ from projects.forms.projects import (
     StartForm,
     StopForm,
 )
-from projects.models import (
-    Acceptance,
-    AcceptanceRequest,
-    Phase,
-    PhaseEvent,
-    Project,
-    Risk,
-    RuleViolation,
-    ScheduledPhase,
-    ScopeItem,
-)
+from projects.models import Acceptance, AcceptanceRequest, Phase, PhaseEvent, Project, Risk, ScheduledPhase, ScopeItem
+from projects.pages import sections_context
 from projects.timeline import build_timeline
 from projects.views.bucket import bucket_summary
-from projects.views.time import profitability_panel, time_section
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
-GATE_LOG_SIZE = 10
 DETAIL = "projects/project_detail.html"
 MAIN = "projects/project_detail.html#project-main"
 
@@ -91,14 +81,6 @@ WORKING_PROJECT = (Project.Status.CONTRACTED, Project.Status.ACTIVE)
 
 
 money = format_money
-
-
-def hours(amount: Decimal) -> str:
-    return _("%(hours)s h") % {"hours": floatformat(amount, "-2g")}
-
-
-def long_date(day: date | None) -> str:
-    return formats.date_format(day, "j F Y") if day else ""
 
 
 def _date_from_iso(value) -> date | None:
@@ -299,7 +281,6 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         risk_rows.append(RiskRow(risk, RISK_BADGES[risk.status], whose, edit_form))
 
     events = project.events.select_related("actor", "phase").order_by("-at", "-pk")[:HISTORY_SIZE]
-    overrides = GateOverride.objects.filter(client_id=project.client_id, owner=request.user).select_related("owner")
     return {
         "project": project,
         "project_badge": PROJECT_BADGES[project.status],
@@ -319,22 +300,8 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         "bucket": bucket_summary(project),
         "hourly_rate": money(project.hourly_rate),
         "contract": getattr(project, "contract", None),  # joined above: no extra query
-        "gate_overrides": [gate_override_row(o) for o in overrides.order_by("-at", "-pk")[:GATE_LOG_SIZE]],
-        "profit": profitability_panel(project),
-        **time_section(project, form=bound.get("time")),
+        **sections_context(request, project, bound),  # hours, profitability, gate log (contracts)
     }
-
-
-@dataclass
-class GateOverrideRow:
-    override: GateOverride
-    who: str
-    invoices: str
-
-
-def gate_override_row(override: GateOverride) -> GateOverrideRow:
-    who = override.owner.get_full_name() or override.owner.get_username()
-    return GateOverrideRow(override, who, ", ".join(str(number) for number in override.invoices or []))
 
 
 def render_page(request: HttpRequest, project_pk: int, *, bound: dict | None = None, status: int = 200):
@@ -368,7 +335,7 @@ def _accepted_at(day: date | None) -> datetime:
 
 
 # Actions that are new work for the client: the payment gate may refuse them ("I would, but I can't").
-GATED_ACTIONS = {"start": GateOverride.Action.START_PHASE, "deliver": GateOverride.Action.DELIVER_PHASE}
+GATED_ACTIONS = {"start": gate.Action.START_PHASE, "deliver": gate.Action.DELIVER_PHASE}
 
 PHASE_ACTIONS = {
     "start": StartForm,
@@ -428,7 +395,7 @@ def _perform(action: str, phase: Phase, user, data: dict) -> str:
 @require_POST
 @login_required
 def phase_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    phase = get_object_or_404(Phase.objects.select_related("project__client"), pk=pk, project__owner=request.user)
+    phase = owned_or_404(Phase.objects.select_related("project__client"), request, "project__owner", pk=pk)
     form = PHASE_ACTIONS[action](request.POST, phase=phase)
     if not form.is_valid():
         messages.error(request, _("Phase %(number)s did not change: check the form.") % {"number": phase.position})
@@ -451,7 +418,7 @@ def phase_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     override_reason=form.cleaned_data["override_reason"],
                 )
             message = _perform(action, phase, request.user, form.cleaned_data)
-    except gate.PaymentGateClosed as closed:
+    except gate.GateClosed as closed:
         form.gate_closed = True
         messages.error(request, str(closed))
         return render_page(request, phase.project_id, bound={(action, phase.pk): form}, status=422)
@@ -467,14 +434,10 @@ def phase_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # -- project actions -----------------------------------------------------------------------------------
 
 
-def _own_project(request: HttpRequest, pk: int) -> Project:
-    return get_object_or_404(Project, pk=pk, owner=request.user)
-
-
 @require_POST
 @login_required
 def project_mark_contracted(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _own_project(request, pk)
+    project = owned_or_404(Project, request, pk=pk)
     try:
         project.mark_contracted(request.user)
     except RuleViolation as refused:
@@ -487,7 +450,7 @@ def project_mark_contracted(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def project_stop(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _own_project(request, pk)
+    project = owned_or_404(Project, request, pk=pk)
     form = StopForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The project did not stop: say why it stops."))
@@ -504,7 +467,7 @@ def project_stop(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def project_renegotiate(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _own_project(request, pk)
+    project = owned_or_404(Project, request, pk=pk)
     form = RenegotiateForm(request.POST, project=project)
     if not form.is_valid():
         messages.error(request, _("The deadline did not move: check the form."))
@@ -525,7 +488,7 @@ def project_renegotiate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _own_risk(request: HttpRequest, pk: int) -> Risk:
-    return get_object_or_404(Risk.objects.select_related("project"), pk=pk, project__owner=request.user)
+    return owned_or_404(Risk.objects.select_related("project"), request, "project__owner", pk=pk)
 
 
 def _risk_form_page(request: HttpRequest, project: Project, form: RiskForm, risk: Risk | None, status: int = 200):
@@ -536,7 +499,7 @@ def _risk_form_page(request: HttpRequest, project: Project, form: RiskForm, risk
 @require_http_methods(["GET", "POST"])
 @login_required
 def risk_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _own_project(request, pk)
+    project = owned_or_404(Project, request, pk=pk)
     if request.method == "GET":
         return _risk_form_page(request, project, RiskForm(), None)
     form = RiskForm(request.POST, instance=Risk(project=project))

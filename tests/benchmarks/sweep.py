@@ -138,8 +138,11 @@ def main() -> int:
         from django.db import connection
         from django.utils import timezone
 
+        from contracts import reminders
+        from contracts.models import BusinessProfile
+        from freelance.dashboard import digest
         from freelance.outbox import queue as outbox_queue
-        from freelance.reminders import nudges, sweeps
+        from projects import nudges
 
         outbox_queue.send_on_commit = lambda pk: None  # queue the rows; no broker needed here
         now = timezone.make_aware(datetime(2026, 11, 26, 9, 0))
@@ -155,11 +158,14 @@ def main() -> int:
         results = {}
         with time_machine.travel(now, tick=False):
             for label, fn in [
-                ("payment sweep, sending what is due", sweeps.sweep_payment_reminders),
-                ("payment sweep again, nothing due", sweeps.sweep_payment_reminders),
-                ("acceptance nudges over all phases", lambda: nudges.sweep_acceptance_nudges(today)),
-                ("digests for 200 freelancers", lambda: nudges.sweep_digests(today, now)),
-                ("digests again, nothing due", lambda: nudges.sweep_digests(today, now)),
+                ("payment sweep, sending what is due", reminders.sweep_payment_reminders),
+                ("payment sweep again, nothing due", reminders.sweep_payment_reminders),
+                (
+                    "acceptance nudges over all phases",
+                    lambda: nudges.sweep_acceptance_nudges(today, settings_for=BusinessProfile.nudge_settings_for),
+                ),
+                ("digests for 200 freelancers", lambda: digest.sweep_digests(today, now)),
+                ("digests again, nothing due", lambda: digest.sweep_digests(today, now)),
             ]:
                 start = time.perf_counter()
                 result = fn()

@@ -21,7 +21,7 @@ def settings_data(**overrides) -> dict:
     data = {
         "business_name": "Studio Alice",
         "kvk_number": "8765 4321",
-        "vat_id": "nl 0012.34567.b01",
+        "vat_id": "nl 0012.34567.b29",
         "iban": "nl91 abna 0417 1643 00",
         "street_address": "Lange Nieuwstraat 2",
         "postcode": "3512 PH",
@@ -70,7 +70,7 @@ def test_saving_creates_the_profile_with_identifiers_normalised(alice_client, al
     response = alice_client.post(URL, settings_data(), **EN)
     assert response.status_code == 302 and response["Location"] == URL
     profile = BusinessProfile.objects.get(owner=alice)
-    assert (profile.kvk_number, profile.vat_id, profile.iban) == ("87654321", "NL001234567B01", "NL91ABNA0417164300")
+    assert (profile.kvk_number, profile.vat_id, profile.iban) == ("87654321", "NL001234567B29", "NL91ABNA0417164300")
     assert (profile.friendly_reminder_days, profile.firm_reminder_days, profile.final_reminder_days) == (3, 14, 30)
     assert profile.floor_rate == Decimal("65.00")
     assert profile.daily_digest and not profile.small_business_scheme

@@ -26,9 +26,10 @@ from contracts.models import (
     GeneralTerms,
 )
 from contracts.rendering import freeze
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink
 from freelance.outbox.models import OutgoingEmail
-from projects.models import PhaseEvent, Project, RuleViolation
+from projects.models import PhaseEvent, Project
 from tests.factories import ContactFactory, project_with_phases
 from tests.helpers import pdf_to_text
 

@@ -130,7 +130,7 @@ def build_contract(language: str) -> Contract:
         postcode="3512 PH",
         city="Utrecht",
         kvk_number="87654321",
-        vat_id="NL004567890B01",
+        vat_id="NL004567890B88",
         iban="NL91ABNA0417164300",
     )
     HourlyRate.objects.create(owner=owner, valid_from=date(2026, 1, 1), amount=Decimal("85.00"))

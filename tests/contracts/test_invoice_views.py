@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts import billing
+from contracts import invoices, payments, time_entries
 from contracts.models import BusinessProfile, HourlyRate, Invoice, InvoiceLine, Payment, TimeEntry
 from freelance.outbox.models import OutgoingEmail
 from freelance.reminders.models import Reminder
@@ -54,11 +54,11 @@ def messages_of(response) -> list[str]:
 
 def draft(owner, **client_fields) -> Invoice:
     _project, phase = billable_project(owner, **client_fields)
-    return billing.draft_for_phase(phase)
+    return invoices.draft_for_phase(phase)
 
 
 def sent(owner, *, on: date = TODAY, **client_fields) -> Invoice:
-    return billing.issue(draft(owner, **client_fields), actor=owner, today=on)
+    return invoices.issue(draft(owner, **client_fields), actor=owner, today=on)
 
 
 def url(name: str, *args) -> str:
@@ -103,7 +103,7 @@ def alices_things(alice):
     """A draft with a line, and a sent invoice with a payment: every kind of object a URL names."""
     open_draft = draft(alice)
     invoice = sent(alice)
-    payment = billing.record_payment(invoice, amount=Decimal("100"), paid_on=TODAY, actor=alice)
+    payment = payments.record_payment(invoice, amount=Decimal("100"), paid_on=TODAY, actor=alice)
     return {
         "draft": open_draft,
         "line": open_draft.lines.get(),
@@ -186,10 +186,10 @@ def test_a_tampered_line_or_payment_pk_of_another_invoice_is_404(alice_client, a
 
 def test_the_list_shows_amounts_status_and_totals(alice_client, alice):
     overdue = sent(alice, on=TODAY - timedelta(days=40), name="Late Payer B.V.")  # due 10 days ago
-    billing.record_payment(overdue, amount=Decimal("25.00"), paid_on=TODAY, actor=alice)
+    payments.record_payment(overdue, amount=Decimal("25.00"), paid_on=TODAY, actor=alice)
     current = sent(alice, name="Prompt B.V.")
     paid = sent(alice, name="Paid B.V.")
-    billing.record_payment(paid, amount=paid.total, paid_on=TODAY, actor=alice)
+    payments.record_payment(paid, amount=paid.total, paid_on=TODAY, actor=alice)
     open_draft = draft(alice, name="Drafty B.V.")
     page = body(alice_client.get(url("invoice_list"), **EN))
 
@@ -232,7 +232,7 @@ def test_the_list_filters_by_status(alice_client, alice, status, shown, hidden):
     sent(alice, on=TODAY - timedelta(days=31), name="Late")
     sent(alice, name="Prompt")
     settled = sent(alice, name="Settled")
-    billing.record_payment(settled, amount=settled.total, paid_on=TODAY, actor=alice)
+    payments.record_payment(settled, amount=settled.total, paid_on=TODAY, actor=alice)
     response = alice_client.get(url("invoice_list"), {"status": status}, **EN)
     assert response.status_code == 200
     names = [row.invoice.client.name for row in response.context["rows"]]
@@ -242,14 +242,14 @@ def test_the_list_filters_by_status(alice_client, alice, status, shown, hidden):
 
 def test_credit_notes_are_listed_and_reduce_the_outstanding_amount(alice_client, alice):
     invoice = sent(alice, name="Credited B.V.")
-    note = billing.credit_note_for(invoice, actor=alice)
+    note = invoices.credit_note_for(invoice, actor=alice)
     note.lines.update(quantity=Decimal("-0.2"))  # credit 500.00 excl., 605.00 incl.
-    billing.issue(note, actor=alice)
+    invoices.issue(note, actor=alice)
     response = alice_client.get(url("invoice_list"), **EN)
     rows = {row.invoice.pk: row for row in response.context["rows"]}
     assert rows[invoice.pk].outstanding == Decimal("2420.00")
     assert rows[note.pk].title.startswith("Credit note")
-    assert billing.outstanding(invoice) == rows[invoice.pk].outstanding
+    assert payments.outstanding(invoice) == rows[invoice.pk].outstanding
     assert response.context["open_total"] == Decimal("2420.00")
 
 
@@ -546,8 +546,8 @@ def test_sending_to_a_client_without_email_warns(alice_client, alice):
 def test_deleting_a_draft_asks_first_then_frees_its_hours(alice_client, alice):
     project, _phase = billable_project(alice)
     HourlyRate.objects.create(owner=alice, valid_from=date(2026, 1, 1), amount=Decimal("90"))
-    entry = billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
-    invoice = billing.draft_for_unbilled(project)
+    entry = time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
+    invoice = invoices.draft_for_unbilled(project)
     assert TimeEntry.objects.get(pk=entry.pk).invoice_line is not None
     confirm = alice_client.get(url("invoice_delete", invoice.pk), **EN)
     assert confirm.status_code == 200 and "Delete this draft?" in body(confirm)
@@ -615,7 +615,7 @@ def test_download_serves_the_stored_pdf(alice_client, alice):
 
 def test_the_payment_form_defaults_to_the_outstanding_amount_and_today(alice_client, alice):
     invoice = sent(alice)
-    billing.record_payment(invoice, amount=Decimal("25"), paid_on=TODAY, actor=alice)
+    payments.record_payment(invoice, amount=Decimal("25"), paid_on=TODAY, actor=alice)
     page = body(alice_client.get(url("invoice_detail", invoice.pk), **EN))
     assert 'name="amount" value="3000.00"' in page
     assert 'name="paid_on" value="2026-11-26"' in page
@@ -676,7 +676,7 @@ def test_a_payment_on_a_draft_is_refused(alice_client, alice):
 
 def test_deleting_a_payment_asks_first_and_reopens_the_invoice(alice_client, alice):
     invoice = sent(alice)
-    payment = billing.record_payment(invoice, amount=invoice.total, paid_on=TODAY, actor=alice)
+    payment = payments.record_payment(invoice, amount=invoice.total, paid_on=TODAY, actor=alice)
     confirm = alice_client.get(url("invoice_payment_delete", invoice.pk, payment.pk), **EN)
     assert confirm.status_code == 200 and "Delete the payment of €3,025.00" in body(confirm)
     assert Payment.objects.filter(pk=payment.pk).exists()
@@ -710,7 +710,7 @@ def test_a_draft_or_paid_invoice_cannot_be_credited(alice_client, alice):
     assert response.status_code == 422
     assert "Only a sent invoice can be credited." in messages_of(response)
     paid = sent(alice)
-    billing.record_payment(paid, amount=paid.total, paid_on=TODAY, actor=alice)
+    payments.record_payment(paid, amount=paid.total, paid_on=TODAY, actor=alice)
     response = alice_client.post(url("invoice_credit_note", paid.pk), **EN)
     assert "Nothing is open on this invoice any more." in messages_of(response)
     assert not Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).exists()
@@ -748,9 +748,9 @@ def test_the_draft_page_takes_the_same_queries_for_1_or_20_lines(alice_client, a
 
 def test_the_sent_page_takes_the_same_queries_for_1_or_20_payments(alice_client, alice):
     small, big = sent(alice), sent(alice)
-    billing.record_payment(small, amount=Decimal("10"), paid_on=TODAY, actor=alice)
+    payments.record_payment(small, amount=Decimal("10"), paid_on=TODAY, actor=alice)
     for _n in range(20):
-        billing.record_payment(big, amount=Decimal("10"), paid_on=TODAY, actor=alice)
+        payments.record_payment(big, amount=Decimal("10"), paid_on=TODAY, actor=alice)
     reminder(small, 1)
     for stage in (1, 2, 3):
         reminder(big, stage)
@@ -765,7 +765,7 @@ def test_the_sent_page_takes_the_same_queries_for_1_or_20_payments(alice_client,
 def test_drafting_for_unbilled_time_opens_the_new_draft(alice_client, alice):
     project, _phase = billable_project(alice)
     HourlyRate.objects.create(owner=alice, valid_from=date(2026, 1, 1), amount=Decimal("90"))
-    billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("3"))
+    time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("3"))
     response = alice_client.post(url("invoice_draft_unbilled", project.pk), **EN)
     invoice = Invoice.objects.get(project=project)
     assert response.status_code == 302 and response["Location"] == url("invoice_detail", invoice.pk)
@@ -789,7 +789,7 @@ def test_the_list_offers_projects_that_are_ready_to_invoice(alice_client, alice)
     project, _phase = billable_project(alice)
     ProjectFactory(owner=alice, name="Nothing to bill")
     HourlyRate.objects.create(owner=alice, valid_from=date(2026, 1, 1), amount=Decimal("90"))
-    billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"))
+    time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"))
     response = alice_client.get(url("invoice_list"), **EN)
     assert [p.pk for p in response.context["ready"]] == [project.pk]
     assert url("invoice_draft_unbilled", project.pk) in body(response)

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.invoicing import Line, collection_costs, ensure_known_interest_rates, next_invoice_number, totals
+from contracts.dutch_law import Line, collection_costs, ensure_known_interest_rates, next_invoice_number, totals
 from contracts.models import InvoiceCounter, StatutoryInterestRate
 
 money = st.decimals(min_value=Decimal("-1000"), max_value=Decimal("100000"), places=2, allow_nan=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from contracts import billing
+from contracts import invoices
 from contracts.models import Invoice
 from freelance.outbox.models import OutgoingEmail
 from tests.conftest import PASSWORD
@@ -30,7 +30,7 @@ def axe_violations(page: Page) -> list[dict]:
 
 def test_the_freelancer_sends_an_invoice_and_records_its_payment(page: Page, live_server, alice):
     _project, phase = billable_project(alice, price=Decimal("1000.00"))
-    invoice = billing.draft_for_phase(phase)
+    invoice = invoices.draft_for_phase(phase)
 
     page.goto(live_server.url + f"/invoices/{invoice.pk}/")
     page.get_by_label("Username").fill("alice")

@@ -10,10 +10,11 @@ import pytest
 from django.db import connection
 from django.test import Client as BrowserClient
 
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink
 from freelance.outbox.models import OutgoingEmail
 from projects import acceptance as flow
-from projects.models import Acceptance, AcceptanceRequest, Phase, PhaseEvent, RuleViolation
+from projects.models import Acceptance, AcceptanceRequest, Phase, PhaseEvent
 from tests.factories import ContactFactory, project_with_phases
 from tests.helpers import pdf_to_text
 

@@ -9,11 +9,12 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from freelance.lib.evidence import Meta
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink
 from freelance.outbox.models import OutgoingEmail
 from projects import bucket
-from projects.acceptance import Meta
-from projects.models import ChangeDecision, ChangeRequest, Phase, RuleViolation, ScopeItem
+from projects.models import ChangeDecision, ChangeRequest, Phase, ScopeItem
 from tests.factories import ContactFactory, PhaseFactory, ProjectFactory, ScopeItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

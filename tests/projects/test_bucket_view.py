@@ -18,10 +18,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from freelance.lib.evidence import Meta
 from freelance.links.models import ClientLink
 from freelance.outbox.models import OutgoingEmail
 from projects import bucket
-from projects.acceptance import Meta
 from projects.models import ChangeDecision, ChangeRequest, Phase, PhaseEvent, Project, ScopeItem
 from tests.factories import ContactFactory, ProjectFactory, ScopeItemFactory, project_with_phases
 

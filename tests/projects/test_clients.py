@@ -28,7 +28,7 @@ def client_data(**overrides) -> dict:
         "name": "Bakkerij de Gouden Korst",
         "kind": "business",
         "kvk_number": "12345678",
-        "vat_id": "NL123456789B01",
+        "vat_id": "NL123456789B13",
         "street_address": "Oudegracht 12",
         "postcode": "3511 AB",
         "city": "Utrecht",
@@ -220,14 +220,14 @@ def test_the_new_client_form_has_a_label_for_every_input(alice_client):
 
 
 def test_creating_a_client_saves_it_for_me_with_normalised_kvk_and_vat(alice_client, alice):
-    data = client_data(kvk_number=" 1234 5678 ", vat_id="nl 1234.567.89 b01")
+    data = client_data(kvk_number=" 1234 5678 ", vat_id="nl 1234.567.89 b13")
     response = alice_client.post(reverse("projects:client_create"), data, **EN)
     client = Client.objects.get(owner=alice)
     assert response.status_code == 302
     assert response["Location"] == reverse("projects:client_detail", args=[client.pk])
     assert client.name == "Bakkerij de Gouden Korst"
     assert client.kvk_number == "12345678"
-    assert client.vat_id == "NL123456789B01"
+    assert client.vat_id == "NL123456789B13"
     assert client.payment_term_days == 30
     assert client.click_score == 4
     page = body(alice_client.get(response["Location"], **EN))
@@ -412,7 +412,7 @@ def test_a_ten_thousand_character_name_is_refused_and_the_rest_is_kept(alice_cli
     assert "Ensure this value has at most 200 characters (it has 10000)." in page
     assert 'value="Amersfoort"' in page
     assert "Meer omzet</textarea>" in page
-    assert 'value="NL123456789B01"' in page
+    assert 'value="NL123456789B13"' in page
     assert not Client.objects.exists()
 
 
@@ -444,7 +444,7 @@ def test_the_detail_page_shows_all_client_data(alice_client, alice):
     assert page.count("<h1") == 1
     assert "<h1>De Gouden Korst</h1>" in page
     assert "Oudegracht 12<br>3511 AB Utrecht<br>Nederland" in page
-    for text in ("12345678", "NL123456789B01", "English", "14 days", "Families", "Pre-orders", "Same humour"):
+    for text in ("12345678", "NL123456789B13", "English", "14 days", "Families", "Pre-orders", "Same humour"):
         assert text in page, text
     assert "4 out of 5" in page
     assert "2 out of 5" in page

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from contracts import billing
+from contracts import invoices, payments
 from contracts.models import GateOverride, Invoice
 from projects.models import Client, Phase, PhaseEvent, Project
 from tests.factories import BusinessProfileFactory, ClientFactory, PhaseFactory, ProjectFactory, billable_project
@@ -41,7 +41,7 @@ def sent_invoice(client: Client) -> Invoice:
     BusinessProfileFactory(owner=client.owner)
     earlier = ProjectFactory(owner=client.owner, client=client, name="Earlier work")
     phase = PhaseFactory(project=earlier, position=1, fixed_price=Decimal("1000.00"))
-    return billing.issue(billing.draft_for_phase(phase), actor=client.owner, send=False)
+    return invoices.issue(invoices.draft_for_phase(phase), actor=client.owner, send=False)
 
 
 def overdue_invoice(client: Client) -> Invoice:
@@ -294,7 +294,7 @@ def test_a_new_project_that_is_invalid_otherwise_logs_no_override(alice_client, 
 def test_a_paid_invoice_does_not_block(alice_client, alice):
     project, phase = contracted_project(alice)
     invoice = overdue_invoice(project.client)
-    billing.record_payment(invoice, amount=invoice.total, paid_on=TODAY, actor=alice)
+    payments.record_payment(invoice, amount=invoice.total, paid_on=TODAY, actor=alice)
     assert post(alice_client, "phase_start", phase.pk).status_code == 302
     assert not GateOverride.objects.exists()
 
@@ -302,7 +302,7 @@ def test_a_paid_invoice_does_not_block(alice_client, alice):
 def test_a_partly_paid_overdue_invoice_still_blocks(alice_client, alice):
     project, phase = contracted_project(alice)
     invoice = overdue_invoice(project.client)
-    billing.record_payment(invoice, amount=Decimal("10.00"), paid_on=TODAY, actor=alice)
+    payments.record_payment(invoice, amount=Decimal("10.00"), paid_on=TODAY, actor=alice)
     assert post(alice_client, "phase_start", phase.pk).status_code == 422
 
 

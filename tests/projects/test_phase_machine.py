@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from projects.models import Phase, PhaseEvent, Project, RuleViolation
+from freelance.lib.rules import RuleViolation
+from projects.models import Phase, PhaseEvent, Project
 from tests.factories import ClientFactory, UserFactory
 
 S = Phase.Status

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from django.urls import NoReverseMatch, reverse
 
-from contracts import billing
+from contracts import invoices, payments, time_entries
 from contracts.models import BusinessProfile
 from projects.models import ChangeRequest, Project
 from tests.factories import billable_project
@@ -51,19 +51,19 @@ def set_floor(owner, amount: str | None) -> None:
 
 def worked(project: Project, owner, phase) -> None:
     """An invoiced fixed price of 2,500 for 24 hours on the phase and 16 absorbed hours: 40 hours."""
-    billing.issue(billing.draft_for_phase(phase), actor=owner, send=False)
+    invoices.issue(invoices.draft_for_phase(phase), actor=owner, send=False)
     for _ in range(3):
-        billing.record_time(project, actor=owner, day=TODAY, hours=Decimal("8"), phase=phase)
+        time_entries.record_time(project, actor=owner, day=TODAY, hours=Decimal("8"), phase=phase)
     wish = ChangeRequest.objects.create(project=project, title="Oops", classification="own_misjudgement")
-    billing.record_time(
+    time_entries.record_time(
         project, actor=owner, day=TODAY, hours=Decimal("16"), change_request=wish, role="project_manager"
     )
 
 
 def test_the_panel_shows_invoiced_paid_and_outstanding(alice_client, alice):
     project, phase = billable_project(alice)
-    invoice = billing.issue(billing.draft_for_phase(phase), actor=alice, send=False)
-    billing.record_payment(invoice, amount=Decimal("1000.00"), paid_on=TODAY, actor=alice)
+    invoice = invoices.issue(invoices.draft_for_phase(phase), actor=alice, send=False)
+    payments.record_payment(invoice, amount=Decimal("1000.00"), paid_on=TODAY, actor=alice)
     shown = facts(panel(alice_client, project))
     assert shown["Invoiced (excl. VAT)"] == "€2,500.00"
     assert shown["Paid"] == "€1,000.00"
@@ -72,7 +72,7 @@ def test_the_panel_shows_invoiced_paid_and_outstanding(alice_client, alice):
 
 def test_a_draft_invoice_is_not_counted_as_invoiced(alice_client, alice):
     project, phase = billable_project(alice)
-    billing.draft_for_phase(phase)
+    invoices.draft_for_phase(phase)
     assert facts(panel(alice_client, project))["Invoiced (excl. VAT)"] == "€0.00"
 
 
@@ -144,7 +144,7 @@ def test_the_panel_counts_only_this_projects_hours(alice_client, alice, bob):
     project, phase = billable_project(alice)
     other, other_phase = billable_project(alice)
     bobs, bobs_phase = billable_project(bob)
-    billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"), phase=phase)
-    billing.record_time(other, actor=alice, day=TODAY, hours=Decimal("5"), phase=other_phase)
-    billing.record_time(bobs, actor=bob, day=TODAY, hours=Decimal("7"), phase=bobs_phase)
+    time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"), phase=phase)
+    time_entries.record_time(other, actor=alice, day=TODAY, hours=Decimal("5"), phase=other_phase)
+    time_entries.record_time(bobs, actor=bob, day=TODAY, hours=Decimal("7"), phase=bobs_phase)
     assert table(panel(alice_client, project), "Hours by role")[-1] == ["All roles", "0 h", "0 h", "2 h", "2 h"]

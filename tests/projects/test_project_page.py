@@ -888,17 +888,17 @@ def test_the_project_page_runs_the_same_queries_for_1_and_30_phases(alice_client
 
 
 def test_the_project_page_runs_the_same_queries_for_1_and_50_time_entries(alice_client, alice):
-    from contracts import billing
+    from contracts import time_entries
     from contracts.models import TimeEntry
 
     project = busy_project(alice, phases=3, risks=1, events=1)
     first = phases_of(project)[0]
     wish = ChangeRequest.objects.create(project=project, title="A bigger logo", classification="own_misjudgement")
-    billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"), phase=first)
+    time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"), phase=first)
     with CaptureQueriesContext(connection) as one:
         assert page(alice_client, project).status_code == 200
     for n in range(49):
-        billing.record_time(
+        time_entries.record_time(
             project, actor=alice, day=date(2027, 1, 1 + n % 10), hours=Decimal("2"), phase=first,
             change_request=wish if n % 2 else None, note=f"Entry {n}",
         )  # fmt: skip

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contracts import billing
+from contracts import invoices, time_entries
 from contracts.models import HourlyRate, SurchargeRule, TimeEntry
 from projects.models import ChangeRequest, Phase, Project
 from tests.factories import ProjectFactory, billable_project
@@ -262,7 +262,7 @@ def test_a_phase_or_wish_of_another_project_is_refused(alice_client, alice, bob,
 
 
 def test_deleting_an_entry(alice_client, alice, project):
-    entry = billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
+    entry = time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
     response = alice_client.post(reverse("projects:time_delete", args=[entry.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302
     assert response["Location"] == f"/projects/{project.pk}/#time"
@@ -271,8 +271,8 @@ def test_deleting_an_entry(alice_client, alice, project):
 
 
 def test_deleting_with_htmx_re_renders_the_section(alice_client, alice, project):
-    keep = billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"), note="keep me")
-    entry = billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"), note="remove me")
+    keep = time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"), note="keep me")
+    entry = time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"), note="remove me")
     url = reverse("projects:time_delete", args=[entry.pk])
     response = alice_client.post(url, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
@@ -285,8 +285,8 @@ def test_deleting_with_htmx_re_renders_the_section(alice_client, alice, project)
 def test_invoiced_hours_cannot_be_deleted(alice_client, alice, project, phase):
     Phase.objects.filter(pk=phase.pk).update(pricing="time", fixed_price=None)
     phase.refresh_from_db()
-    entry = billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"), phase=phase)
-    invoice = billing.draft_for_phase(phase)
+    entry = time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"), phase=phase)
+    invoice = invoices.draft_for_phase(phase)
     entry.refresh_from_db()
     assert entry.invoice_line.invoice == invoice
     time_section = section(detail(alice_client, project), "time")
@@ -301,7 +301,7 @@ def test_invoiced_hours_cannot_be_deleted(alice_client, alice, project, phase):
 
 
 def test_deleting_only_accepts_post(alice_client, alice, project):
-    entry = billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
+    entry = time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
     assert alice_client.get(reverse("projects:time_delete", args=[entry.pk])).status_code == 405
     assert alice_client.get(reverse("projects:time_add", args=[project.pk])).status_code == 405
     assert TimeEntry.objects.exists()
@@ -311,7 +311,7 @@ def test_deleting_only_accepts_post(alice_client, alice, project):
 
 
 def test_bob_gets_404_on_alices_project_and_entries(client, alice, bob, project, phase):
-    entry = billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
+    entry = time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
     client.force_login(bob)
     for extra in ({}, {"HTTP_HX_REQUEST": "true"}):
         assert add(client, project, {"hours": "1", "phase": phase.pk}, **extra).status_code == 404
@@ -348,11 +348,11 @@ def test_the_time_pages_need_login(client, project):
 
 def test_the_week_groups_entries_by_day_with_totals(alice_client, alice, project, phase):
     other = ProjectFactory(owner=alice, client=project.client, name="Intranet")
-    billing.record_time(project, actor=alice, day=date(2026, 11, 23), hours=Decimal("2"), role="developer")
-    billing.record_time(project, actor=alice, day=date(2026, 11, 23), hours=Decimal("1.5"), role="project_manager")
-    billing.record_time(other, actor=alice, day=date(2026, 11, 25), hours=Decimal("3"), role="developer")
-    billing.record_time(other, actor=alice, day=date(2026, 11, 22), hours=Decimal("8"))  # Sunday of week 47
-    billing.record_time(other, actor=alice, day=date(2026, 11, 26), hours=Decimal("1"), role="contract_manager")
+    time_entries.record_time(project, actor=alice, day=date(2026, 11, 23), hours=Decimal("2"), role="developer")
+    time_entries.record_time(project, actor=alice, day=date(2026, 11, 23), hours=Decimal("1.5"), role="project_manager")
+    time_entries.record_time(other, actor=alice, day=date(2026, 11, 25), hours=Decimal("3"), role="developer")
+    time_entries.record_time(other, actor=alice, day=date(2026, 11, 22), hours=Decimal("8"))  # Sunday of week 47
+    time_entries.record_time(other, actor=alice, day=date(2026, 11, 26), hours=Decimal("1"), role="contract_manager")
     response = week(alice_client, "2026-W48")
     assert response.status_code == 200
     body = response.content.decode()
@@ -392,7 +392,7 @@ def test_the_week_groups_entries_by_day_with_totals(alice_client, alice, project
 
 
 def test_the_week_defaults_to_this_week(alice_client, alice, project):
-    billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
+    time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
     body = week(alice_client).content.decode()
     assert "Hours, week 2026-W48" in body
     assert table(body, "Hours on Thursday 26 November 2026")[1][1] == "2 h"
@@ -419,14 +419,14 @@ def test_a_week_53_and_the_turn_of_the_year(alice_client):
 
 def test_the_week_page_runs_the_same_queries_for_1_and_40_entries(alice_client, alice, project, phase):
     wish = ChangeRequest.objects.create(project=project, title="Wish", classification="extra_cost", cost=100)
-    billing.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"), phase=phase)
+    time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"), phase=phase)
     with CaptureQueriesContext(connection) as one:
         assert week(alice_client, "2026-W48").status_code == 200
     other = ProjectFactory(owner=alice, client=project.client)
     for n in range(39):
         if n % 10 == 9:
             other = ProjectFactory(owner=alice, client=project.client)
-        billing.record_time(
+        time_entries.record_time(
             other if n % 2 else project,
             actor=alice,
             day=date(2026, 11, 23 + n % 4),
@@ -487,12 +487,12 @@ def test_the_week_page_offers_open_projects_with_their_phases_grouped(alice_clie
 
 
 def test_deleting_from_the_week_page_returns_to_the_week(alice_client, alice, project):
-    entry = billing.record_time(project, actor=alice, day=date(2026, 11, 17), hours=Decimal("2"))
+    entry = time_entries.record_time(project, actor=alice, day=date(2026, 11, 17), hours=Decimal("2"))
     url = reverse("projects:time_delete", args=[entry.pk])
     response = alice_client.post(url, {"week": "2026-W47"})
     assert response.status_code == 302
     assert response["Location"] == "/time/?week=2026-W47"
-    entry = billing.record_time(project, actor=alice, day=date(2026, 11, 17), hours=Decimal("3"))
+    entry = time_entries.record_time(project, actor=alice, day=date(2026, 11, 17), hours=Decimal("3"))
     url = reverse("projects:time_delete", args=[entry.pk])
     response = alice_client.post(url, {"week": "2026-W47"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200

@@ -10,9 +10,9 @@ import time_machine
 from django.utils import timezone
 
 from contracts.models import HourlyRate
+from freelance.dashboard import digest as nudges
 from freelance.links.models import ClientLink
 from freelance.outbox.models import OutgoingEmail
-from freelance.reminders import nudges
 from freelance.reminders.models import Reminder
 from projects import acceptance, bucket
 from projects.models import Phase, Project

@@ -9,12 +9,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from contracts import billing
-from contracts.invoicing import ensure_known_interest_rates
+from contracts import invoices, payments
+from contracts import reminders as sweeps
+from contracts.dutch_law import ensure_known_interest_rates
 from contracts.models import Invoice, StatutoryInterestRate
 from freelance.outbox.models import OutgoingEmail
 from freelance.outbox.tasks import send_email
-from freelance.reminders import sweeps
 from freelance.reminders.models import Reminder
 from projects.models import Client
 from tests.factories import billable_project
@@ -38,7 +38,7 @@ def _interest_table():
 def issue_invoice(owner, **client_fields) -> Invoice:
     with at(ISSUED):
         _project, phase = billable_project(owner, **client_fields)
-        invoice = billing.issue(billing.draft_for_phase(phase), actor=owner)
+        invoice = invoices.issue(invoices.draft_for_phase(phase), actor=owner)
     # The invoice mail itself is not part of the escalation.
     OutgoingEmail.objects.filter(kind="invoice").delete()
     return invoice
@@ -123,7 +123,7 @@ def test_payment_stops_the_escalation_and_a_pause_holds_it(alice, mailbox):
     walk(ISSUED, date(2027, 1, 10))
     assert len(mailbox) == 2
     with at(date(2027, 1, 10)):
-        billing.record_payment(invoice, amount=invoice.total, paid_on=date(2027, 1, 10), actor=alice)
+        payments.record_payment(invoice, amount=invoice.total, paid_on=date(2027, 1, 10), actor=alice)
     walk(date(2027, 1, 11), date(2027, 3, 1))
     assert len(mailbox) == 2
 
@@ -136,7 +136,7 @@ def test_payment_stops_the_escalation_and_a_pause_holds_it(alice, mailbox):
 def test_partly_paid_reminders_state_what_is_still_open(alice, mailbox):
     invoice = issue_invoice(alice)
     with at(date(2026, 12, 1)):
-        billing.record_payment(invoice, amount=Decimal("1000.00"), paid_on=date(2026, 12, 1), actor=alice)
+        payments.record_payment(invoice, amount=Decimal("1000.00"), paid_on=date(2026, 12, 1), actor=alice)
     walk(date(2026, 12, 27), date(2026, 12, 27))
     body = mailbox[0].get_body(preferencelist=("plain",)).get_content().replace("\xa0", " ")
     assert "€ 2.025,00" in body

@@ -16,11 +16,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from contracts.invoicing import ensure_known_interest_rates
+from contracts.dutch_law import ensure_known_interest_rates
 from contracts.models import BusinessProfile, Invoice, StatutoryInterestRate
+from contracts.tasks import sweep_payment_reminders
 from freelance.outbox.models import OutgoingEmail
 from freelance.reminders.models import Reminder
-from freelance.reminders.tasks import sweep_payment_reminders
 from tests.conftest import spawn_worker
 from tests.factories import ClientFactory, ContactFactory
 from tests.helpers import wait_until
