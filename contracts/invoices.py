@@ -83,11 +83,13 @@ def _time_lines(invoice: Invoice, entries: list[TimeEntry], start: int) -> int:
     return position
 
 
+# Wishes the client chose to pay for, at a fixed cost, not invoiced yet: the one definition.
+UNBILLED_WISHES = Q(decision=ChangeRequest.Decision.PAY, cost__isnull=False, invoice_lines__isnull=True)
+
+
 def paid_wishes(project: Project, phase: Phase | None):
-    """Wishes the client chose to pay for, at a fixed cost, not invoiced yet."""
-    wishes = ChangeRequest.objects.filter(
-        project=project, decision=ChangeRequest.Decision.PAY, cost__isnull=False, invoice_lines__isnull=True
-    )
+    """The project's unbilled paid wishes (optionally those in one phase)."""
+    wishes = ChangeRequest.objects.filter(UNBILLED_WISHES, project=project)
     if phase is not None:
         wishes = wishes.filter(Q(target_phase=phase) | Q(scope_items__phase=phase)).distinct()
     return list(wishes.order_by("pk"))

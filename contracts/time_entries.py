@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import DecimalField
+from django.db.models import DecimalField, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,11 +122,13 @@ def delete_time(entry: TimeEntry) -> None:
         raise RuleViolation(_("These hours are on an invoice; they can no longer be removed."))
 
 
+# Billable hours with a rate that are on no invoice yet: the one definition of unbilled time.
+UNBILLED = Q(billable=True, invoice_line__isnull=True, hourly_rate__isnull=False)
+
+
 def unbilled_time(project: Project, phase: Phase | None = None) -> list[TimeEntry]:
-    """Billable hours with a rate that are on no invoice yet, oldest first."""
-    entries = TimeEntry.objects.filter(
-        project=project, billable=True, invoice_line__isnull=True, hourly_rate__isnull=False
-    )
+    """The project's unbilled hours (optionally one phase's), oldest first."""
+    entries = TimeEntry.objects.filter(UNBILLED, project=project)
     if phase is not None:
         entries = entries.filter(phase=phase)
     return list(entries.order_by("date", "pk"))

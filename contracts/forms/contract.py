@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Category, ClauseTemplate, Contract, ContractClause, ContractTemplate
 from contracts.placeholders import BLOCK, INLINE
+from projects.forms.acceptance import SignatureForm
 from projects.models import Project
 
 
@@ -125,17 +126,7 @@ class DiffForm(forms.Form):
         return data
 
 
-class ContractAcceptForm(forms.Form):
-    """The client's acceptance: a typed name, a ticked box, and the fingerprint of what was shown."""
+class ContractAcceptForm(SignatureForm):
+    """The client's acceptance of a contract version."""
 
-    typed_name = forms.CharField(
-        label=_("Your full name"), max_length=200, help_text=_("Typing your name counts as your signature.")
-    )
     confirm = forms.BooleanField(label=_("I have read this agreement and accept it."))
-    snapshot_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def clean_typed_name(self) -> str:
-        name = " ".join(self.cleaned_data["typed_name"].split())
-        if len(name) < 2:
-            raise forms.ValidationError(_("Please type your full name."))
-        return name

@@ -42,7 +42,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from contracts import invoices, payments
+from contracts import invoices, payments, time_entries
 from contracts.forms.invoices import InvoiceDraftForm, InvoiceLineForm, PauseRemindersForm, PaymentForm
 from contracts.models import Invoice, InvoiceLine, Payment, TimeEntry
 from freelance.lib.money import format_money, round_money
@@ -185,15 +185,8 @@ class InvoiceRow:
 def ready_to_invoice(owner) -> QuerySet[Project]:
     """Projects with billable hours or paid wishes that are on no invoice yet (the same
     selection as ``invoices.draft_for_unbilled``), in one query."""
-    unbilled_time = TimeEntry.objects.filter(
-        project=OuterRef("pk"), billable=True, invoice_line__isnull=True, hourly_rate__isnull=False
-    )
-    paid_wishes = ChangeRequest.objects.filter(
-        project=OuterRef("pk"),
-        decision=ChangeRequest.Decision.PAY,
-        cost__isnull=False,
-        invoice_lines__isnull=True,
-    )
+    unbilled_time = TimeEntry.objects.filter(time_entries.UNBILLED, project=OuterRef("pk"))
+    paid_wishes = ChangeRequest.objects.filter(invoices.UNBILLED_WISHES, project=OuterRef("pk"))
     return (
         Project.objects.filter(owner=owner)
         .filter(Exists(unbilled_time) | Exists(paid_wishes))

@@ -4,13 +4,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
-class AcceptForm(forms.Form):
-    prefix = "accept"
+class SignatureForm(forms.Form):
+    """A client's signature on what was shown: a typed name, a ticked box, and its fingerprint.
+
+    Subclasses give the ``confirm`` box its own label: what exactly is accepted.
+    """
 
     typed_name = forms.CharField(
         label=_("Your full name"), max_length=200, help_text=_("Typing your name counts as your signature.")
     )
-    confirm = forms.BooleanField(label=_("I accept this phase as delivered."))
+    confirm = forms.BooleanField()
     snapshot_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def clean_typed_name(self) -> str:
@@ -18,6 +21,12 @@ class AcceptForm(forms.Form):
         if len(name) < 2:
             raise forms.ValidationError(_("Please type your full name."))
         return name
+
+
+class AcceptForm(SignatureForm):
+    prefix = "accept"
+
+    confirm = forms.BooleanField(label=_("I accept this phase as delivered."))
 
 
 class ChangesForm(forms.Form):

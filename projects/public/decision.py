@@ -1,17 +1,13 @@
-"""The client's side of the bucket, behind /c/<id>/, no account needed.
+"""The client's decision on a wish that costs extra (the beep), behind /c/<id>/, no account.
 
-- The decision on a wish that costs extra (the beep): stop, pay or swap, with evidence.
-- The standing project page: the plan with its dates, the bucket, and a form for a new
-  wish. It changes nothing else.
-
-The rules live in projects/bucket.py; these pages show what it computes and pass on
-what the client chose. Its RuleViolation messages are written for the client.
+Stop, pay or swap, recorded with its evidence. The rules live in projects/bucket.py; this
+page shows what it computes and passes on what the client chose. Its RuleViolation
+messages are written for the client.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.http import HttpRequest, HttpResponse
@@ -34,7 +30,6 @@ from projects.models import ChangeDecision, ChangeRequest, Project, ScopeItem
 
 CR = ChangeRequest
 HUNDRED = Decimal("100")
-DUPLICATE_WINDOW = timedelta(minutes=2)  # a double click on "add my wish" adds it once
 
 
 def _decimal(value) -> Decimal:

@@ -1,17 +1,12 @@
-"""The client's side of the bucket, behind /c/<id>/, no account needed.
+"""The client's standing project page, behind /c/<id>/, no account needed.
 
-- The decision on a wish that costs extra (the beep): stop, pay or swap, with evidence.
-- The standing project page: the plan with its dates, the bucket, and a form for a new
-  wish. It changes nothing else.
-
-The rules live in projects/bucket.py; these pages show what it computes and pass on
-what the client chose. Its RuleViolation messages are written for the client.
+The plan with its dates, the bucket, and a form for a new wish; it changes nothing else.
+New wishes go through projects/bucket.py like the freelancer's own.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.db import transaction
@@ -30,15 +25,7 @@ from projects.forms.public import WishForm
 from projects.models import ChangeRequest, DateKind, Phase, Project, ScopeItem
 
 CR = ChangeRequest
-HUNDRED = Decimal("100")
 DUPLICATE_WINDOW = timedelta(minutes=2)  # a double click on "add my wish" adds it once
-
-
-def _decimal(value) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        return Decimal("0")
 
 
 # -- the client's project page ------------------------------------------------------------
