@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from contracts import placeholders
 from contracts.models import BusinessProfile, Contract, ContractVersion, HourlyRate, SurchargeRule
 from contracts.placeholders import Table
+from freelance.documents import registry as documents
 from freelance.lib.evidence import snapshot_hash
 from freelance.lib.money import format_money
 from freelance.lib.pdf import PDF_A3B, render_pdf
@@ -168,14 +169,56 @@ def freeze(contract: Contract, *, actor) -> ContractVersion:
     )
 
 
-def version_pdf(version: ContractVersion, *, pdf_variant: str | None = PDF_A3B) -> bytes:
+_CURRENT = object()
+
+
+def version_pdf(version: ContractVersion, *, pdf_variant: str | None = PDF_A3B, acceptance=_CURRENT) -> bytes:
+    """Render a version; with its acceptance block if it is accepted (or ``acceptance`` is given)."""
     snapshot = version.snapshot
+    if acceptance is _CURRENT:
+        acceptance = getattr(version, "acceptance", None)
     with translation.override(snapshot["language"]):
         return render_pdf(
             "pdf/contract.html",
-            {"snapshot": snapshot, "version": version, "acceptance": getattr(version, "acceptance", None)},
+            {"snapshot": snapshot, "version": version, "acceptance": acceptance},
             pdf_variant=pdf_variant,
         )
+
+
+def version_filename(version: ContractVersion) -> str:
+    return f"contract-{version.contract.project_id}-v{version.number}.pdf"
+
+
+VERSION = "contract_version"
+SENT, ACCEPTED = "sent", "accepted"
+
+
+def version_reference(version: ContractVersion, *, accepted: bool | None = None) -> str:
+    """The version as sent, or (once accepted, or when asked) with the acceptance block."""
+    if accepted is None:
+        accepted = getattr(version, "acceptance", None) is not None
+    return documents.reference(VERSION, version.pk, ACCEPTED if accepted else SENT)
+
+
+@documents.register(VERSION)
+def _version_source(object_id: str, variant: str) -> documents.Source | None:
+    version = ContractVersion.objects.select_related("contract__project__owner", "acceptance").filter(pk=object_id)
+    version = version.first()
+    if version is None:
+        return None
+    acceptance = getattr(version, "acceptance", None) if variant == ACCEPTED else None
+    if variant == ACCEPTED and acceptance is None:
+        return None
+    return documents.Source(
+        owner=version.contract.project.owner,
+        filename=version_filename(version),
+        inputs={
+            "version": version.pk,
+            "sha256": version.snapshot_sha256,
+            "acceptance": getattr(acceptance, "pk", None),
+        },
+        render=lambda: version_pdf(version, acceptance=acceptance),
+    )
 
 
 def preview_pdf(contract: Contract) -> bytes:

@@ -27,13 +27,13 @@ from contracts.models import (
     ContractTemplate,
     ContractVersion,
 )
-from contracts.rendering import freeze, version_pdf
+from contracts.rendering import freeze, version_filename, version_reference
 from freelance.lib.evidence import Meta, SnapshotChanged
 from freelance.lib.formats import freelancer_name
 from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
 from freelance.outbox.notify import notify_client_then_freelancer
-from freelance.outbox.queue import queue_email
+from freelance.outbox.queue import DocumentRef, queue_email
 from projects.models import Contact, Project
 
 PURPOSE = ClientLink.Purpose.CONTRACT_ACCEPTANCE
@@ -146,10 +146,6 @@ def default_recipients(project: Project) -> list[Contact]:
     return project.client.deciders()
 
 
-def version_filename(version: ContractVersion) -> str:
-    return f"contract-{version.contract.project_id}-v{version.number}.pdf"
-
-
 def links_to_versions(contract: Contract):
     version_type = ContentType.objects.get_for_model(ContractVersion)
     return ClientLink.objects.filter(
@@ -194,7 +190,12 @@ def send_contract(contract: Contract, *, actor, contacts: list[Contact] | None =
         links_to_versions(contract).filter(ClientLink.usable()).update(
             revoked_at=timezone.now(), revoked_reason=_("a newer version of the contract was sent")[:200]
         )
-        attachment = (version_filename(version), version_pdf(version), "application/pdf")
+        # By reference: the version's PDF is rendered after commit, not while the contract is locked.
+        attachment = (
+            version_filename(version),
+            DocumentRef(version_reference(version, accepted=False)),
+            "application/pdf",
+        )
         for contact in contacts:
             _issue(version, contact, attachment)
         Contract.objects.filter(pk=contract.pk).update(status=Contract.Status.SENT)
@@ -301,7 +302,9 @@ def notify(acceptance: ContractAcceptance) -> None:
             "project": project,
             "freelancer": freelancer_name(project.owner),
         },
-        attachments=[(version_filename(version), version_pdf(version), "application/pdf")],
+        attachments=[
+            (version_filename(version), DocumentRef(version_reference(version, accepted=True)), "application/pdf")
+        ],
     )
 
 

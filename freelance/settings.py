@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "template_partials",
     "freelance.accounts",
     "freelance.dashboard",
+    "freelance.documents",
     "freelance.outbox",
     "freelance.links",
     "freelance.reminders",

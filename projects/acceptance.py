@@ -12,13 +12,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from freelance.documents import registry as documents
 from freelance.lib.evidence import Meta, SnapshotChanged, snapshot_hash
 from freelance.lib.formats import freelancer_name
 from freelance.lib.pdf import render_pdf
 from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
 from freelance.outbox.notify import notify_client_then_freelancer
-from freelance.outbox.queue import queue_email
+from freelance.outbox.queue import DocumentRef, queue_email
 from projects.models import Acceptance, AcceptanceRequest, Contact, Phase
 
 # -- what the client is shown, and its hash ---------------------------------------------
@@ -202,13 +203,43 @@ def certificate_filename(acceptance: Acceptance) -> str:
     return f"acceptance-{acceptance.phase.project_id}-phase-{acceptance.phase.position}-{acceptance.pk}.pdf"
 
 
+CERTIFICATE = "acceptance_certificate"
+
+
+def certificate_reference(acceptance: Acceptance, language: str | None = None) -> str:
+    return documents.reference(CERTIFICATE, acceptance.pk, language or acceptance.phase.project.client.language)
+
+
+@documents.register(CERTIFICATE)
+def _certificate_source(object_id: str, language: str) -> documents.Source | None:
+    """The certificate is rendered once per acceptance and language; the evidence never changes."""
+    acceptance = Acceptance.objects.select_related("phase__project__owner").filter(pk=object_id).first()
+    if acceptance is None:
+        return None
+    return documents.Source(
+        owner=acceptance.phase.project.owner,
+        filename=certificate_filename(acceptance),
+        inputs={
+            "acceptance": acceptance.pk,
+            "sha256": acceptance.snapshot_sha256,
+            "verified": acceptance.verify(),
+            "language": language,
+        },
+        render=lambda: certificate_pdf(acceptance, language or None),
+    )
+
+
 def notify(acceptance: Acceptance) -> None:
     """The client gets a confirmation (with the certificate when accepted); the freelancer hears at once."""
     phase = acceptance.phase
     project = phase.project
     attachments = []
     if acceptance.decision == Acceptance.Decision.ACCEPTED:
-        attachments = [(certificate_filename(acceptance), certificate_pdf(acceptance), "application/pdf")]
+        # By reference: the worker renders the certificate when it sends the mail, so the
+        # client's POST never waits for WeasyPrint.
+        attachments = [
+            (certificate_filename(acceptance), DocumentRef(certificate_reference(acceptance)), "application/pdf")
+        ]
     notify_client_then_freelancer(
         "phase_decision",
         owner=project.owner,

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_safe
 from contracts import services
 from contracts.forms.contract import ContractAcceptForm
 from contracts.models import ContractAcceptance, ContractVersion
-from contracts.rendering import version_pdf
+from contracts.rendering import version_reference
+from freelance.documents.store import get as get_document
 from freelance.lib.http import client_ip, user_agent
 from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
@@ -126,6 +127,7 @@ def client_pdf(request: HttpRequest, public_id) -> HttpResponse:
     version = version_of(link)
     if version is None:
         raise Http404
-    response = HttpResponse(version_pdf(version), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{services.version_filename(version)}"'
+    document = get_document(version_reference(version))  # stored after the first render
+    response = HttpResponse(document.content, content_type=document.content_type)
+    response["Content-Disposition"] = f'inline; filename="{document.filename}"'
     return response

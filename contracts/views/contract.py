@@ -25,7 +25,8 @@ from django.views.decorators.vary import vary_on_headers
 from contracts import placeholders, services
 from contracts.forms.contract import AddClauseForm, ClauseForm, CreateContractForm, DiffForm, SendForm
 from contracts.models import Contract, ContractClause, ContractTemplate, ContractVersion
-from contracts.rendering import build_snapshot, preview_pdf, values_and_tables, version_pdf
+from contracts.rendering import build_snapshot, preview_pdf, values_and_tables, version_reference
+from freelance.documents.store import get as get_document
 from freelance.lib.evidence import snapshot_hash
 from freelance.lib.rules import RuleViolation
 from freelance.lib.views import owned_or_404
@@ -331,7 +332,8 @@ def contract_preview_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def version_pdf_view(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     version = _version(request, pk, number)
-    return _pdf(version_pdf(version), services.version_filename(version))
+    document = get_document(version_reference(version))  # stored after the first render
+    return _pdf(document.content, document.filename)
 
 
 @require_POST

@@ -21,13 +21,13 @@ class ReadOnlyMixin:
 
 class OutgoingAttachmentInline(ReadOnlyMixin, admin.TabularInline):
     model = OutgoingAttachment
-    fields = ["filename", "content_type", "size"]
+    fields = ["filename", "content_type", "document", "size"]
     readonly_fields = fields
     extra = 0
 
     @admin.display(description=_("size (bytes)"))
-    def size(self, obj: OutgoingAttachment) -> int:
-        return len(obj.content)
+    def size(self, obj: OutgoingAttachment) -> int | None:
+        return None if obj.document else len(obj.data)  # a stored document is not rendered here
 
 
 @admin.register(OutgoingEmail)

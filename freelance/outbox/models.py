@@ -21,6 +21,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from freelance.documents.store import get as get_document
+
 # A queued row whose task has not run this long after it was due is re-enqueued: the
 # broker was down when it was queued, or the message got lost.
 QUEUED_GRACE = timedelta(minutes=2)
@@ -233,7 +235,13 @@ class OutgoingAttachment(models.Model):
     )
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100, default="application/octet-stream")
-    content = models.BinaryField(_("content"))
+    data = models.BinaryField(_("content"), db_column="content", blank=True, default=b"")
+    document = models.CharField(
+        _("document"),
+        max_length=200,
+        blank=True,
+        help_text=_("A stored document (freelance.documents) sent instead of a copy of its bytes."),
+    )
 
     class Meta:
         verbose_name = _("attachment")
@@ -242,3 +250,18 @@ class OutgoingAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def content(self) -> bytes:
+        """The bytes: copied into the row, or the referenced document, rendered if need be.
+
+        A reference is resolved outside the transaction that queued the mail (by the worker
+        that sends it, or a download), so a slow render never holds a lock.
+        """
+        if self.document:
+            return get_document(self.document).content
+        return bytes(self.data)
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        self.data = bytes(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.template import TemplateDoesNotExist
@@ -20,9 +21,24 @@ from freelance.outbox.tasks import send_email
 
 logger = logging.getLogger(__name__)
 
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """Attach a stored document (``freelance.documents``) by reference: no bytes are copied, and
+    the document is rendered after commit, by the worker that sends the mail if not before."""
+
+    reference: str
+
+
+def _attachment(email: OutgoingEmail, filename: str, content, content_type: str) -> OutgoingAttachment:
+    if isinstance(content, DocumentRef):
+        return OutgoingAttachment(email=email, filename=filename, document=content.reference, content_type=content_type)
+    return OutgoingAttachment(email=email, filename=filename, data=bytes(content), content_type=content_type)
+
+
 MAX_SUBJECT_LENGTH = 200
 
-Attachment = tuple[str, bytes, str]  # (filename, content, content type)
+Attachment = tuple[str, bytes | DocumentRef, str]  # (filename, content or a stored document, content type)
 
 
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
@@ -91,8 +107,7 @@ def queue_email(
     with transaction.atomic():
         email.save()
         OutgoingAttachment.objects.bulk_create(
-            OutgoingAttachment(email=email, filename=filename, content=bytes(content), content_type=content_type)
-            for filename, content, content_type in attachments
+            _attachment(email, filename, content, content_type) for filename, content, content_type in attachments
         )
         send_on_commit(email.pk)
     logger.info("queued email %s (%s) to %d recipient(s)", email.pk, kind or template, len(email.to))
@@ -127,7 +142,7 @@ def queue_emails(messages: Sequence[dict]) -> list[OutgoingEmail]:
     with transaction.atomic():
         OutgoingEmail.objects.bulk_create(emails)
         OutgoingAttachment.objects.bulk_create(
-            OutgoingAttachment(email=email, filename=filename, content=bytes(content), content_type=content_type)
+            _attachment(email, filename, content, content_type)
             for email, files in zip(emails, attachments, strict=True)
             for filename, content, content_type in files
         )

@@ -59,7 +59,7 @@ def email_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
     email = owned_or_404(OutgoingEmail, request, pk=pk)
-    attachments = email.attachments.defer("content").annotate(size=Length("content"))
+    attachments = email.attachments.defer("data").annotate(size=Length("data"))
     context = {
         "email": email,
         "badge": STATUS_BADGES[email.status],

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from freelance.documents.store import get as get_document
 from freelance.lib.formats import hours_column as hours
 from freelance.lib.formats import long_date
 from freelance.lib.money import format_money
@@ -594,6 +595,7 @@ def acceptance_certificate(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         phase__project__owner=request.user,
     )
-    response = HttpResponse(acceptance.certificate_pdf(evidence), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{acceptance.certificate_filename(evidence)}"'
+    document = get_document(acceptance.certificate_reference(evidence))  # stored after the first render
+    response = HttpResponse(document.content, content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     return response
