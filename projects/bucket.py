@@ -3,6 +3,10 @@
 Every later wish goes into the project's bucket. If it raises cost, the client hears at
 once and chooses: stop, pay, or swap it for planned scope of about the same size. The
 hard deadline never moves for it: paid work lands in a later or a new phase.
+
+The wish's own moves (assess, classify, decide, finish, drop: guard, conditional UPDATE,
+event) are methods on `ChangeRequest`; this module is the workflow around them that spans
+models: the beep's links and mails, the client's evidence, and swapping planned scope.
 """
 
 from __future__ import annotations
@@ -17,40 +21,18 @@ from django.utils.translation import gettext as _
 
 from freelance.lib.evidence import Meta, SnapshotChanged, canonical, snapshot_hash
 from freelance.lib.formats import freelancer_name
-from freelance.lib.money import round_money
-from freelance.lib.rules import RuleViolation, guarded_move
+from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink
 from freelance.outbox.notify import notify_client_then_freelancer
 from freelance.outbox.queue import queue_email
-from projects.models import ChangeDecision, ChangeRequest, Contact, Phase, PhaseEvent, Project, ScopeItem
+from projects.models import ChangeDecision, ChangeRequest, Contact, Phase, Project, ScopeItem
 
 CR = ChangeRequest
 HUNDRED = Decimal("100")
 
 
 def log(change_request: ChangeRequest, actor, what: str, *, actor_label: str = "", **data) -> None:
-    change_request.project.log(
-        PhaseEvent.Kind.WISH,
-        actor,
-        actor_label=actor_label,
-        reason=what,
-        wish=change_request.pk,
-        title=change_request.title,
-        **data,
-    )
-
-
-def _move(change_request: ChangeRequest, allowed: tuple, to: str, **fields) -> None:
-    """Conditional UPDATE: a double click or a race changes the wish once."""
-    guarded_move(
-        change_request,
-        allowed,
-        to,
-        refused=lambda wish: (
-            _("This wish is %(status)s; that step is not possible now.") % {"status": wish.get_status_display().lower()}
-        ),
-        **fields,
-    )
+    change_request.log(actor, what, actor_label=actor_label, **data)
 
 
 # -- the freelancer's steps -----------------------------------------------------------
@@ -66,53 +48,20 @@ def add_wish(project: Project, *, title: str, actor=None, actor_label: str = "",
 
 
 def assess(change_request: ChangeRequest, *, estimate_hours: Decimal, actor) -> None:
-    if estimate_hours < 0:
-        raise RuleViolation(_("An estimate cannot be negative."))
-    with transaction.atomic():
-        _move(change_request, (CR.Status.NEW, CR.Status.ASSESSED), CR.Status.ASSESSED, estimate_hours=estimate_hours)
-        log(change_request, actor, _("Wish assessed"), estimate_hours=str(estimate_hours))
+    change_request.assess(actor, estimate_hours=estimate_hours)
 
 
 def classify(
     change_request: ChangeRequest, *, classification: str, actor, target_phase: Phase | None = None
 ) -> list[ClientLink]:
     """Fits the scope or own misjudgement: decided at once. Extra cost: the beep goes out."""
-    project = change_request.project
-    if change_request.estimate_hours is None:
-        raise RuleViolation(_("Estimate the hours first; the client needs to know what it costs."))
-    if target_phase is not None and (target_phase.project_id != project.pk or target_phase.is_read_only):
-        raise RuleViolation(_("Paid extra work goes into a phase that is not accepted yet, or into a new phase."))
     with transaction.atomic():
-        if classification == CR.Classification.EXTRA_COST:
-            if not project.hourly_rate:
-                raise RuleViolation(_("Set the project's hourly rate first, so the client sees the price."))
-            rate = project.hourly_rate
-            cost = round_money(change_request.estimate_hours * rate)
-            _move(
-                change_request,
-                (CR.Status.NEW, CR.Status.ASSESSED),
-                CR.Status.WAITING,
-                classification=classification,
-                hourly_rate=rate,
-                cost=cost,
-                target_phase=target_phase,
-                waiting_since=timezone.now(),
-            )
-            log(change_request, actor, _("Extra cost: the client was asked to decide"), cost=str(cost))
-            if not any(c.email for c in project.client.contacts.all()):
-                return []  # no one to email: the freelancer records the decision when it comes
-            return beep(change_request, actor=actor)
-        if classification not in CR.Classification.values:
-            raise RuleViolation(_("Choose how this wish is classified."))
-        _move(
-            change_request,
-            (CR.Status.NEW, CR.Status.ASSESSED),
-            CR.Status.DECIDED,
-            classification=classification,
-            decided_at=timezone.now(),
-        )
-        log(change_request, actor, str(CR.Classification(classification).label))
-    return []
+        change_request.classify(actor, classification=classification, target_phase=target_phase)
+        if change_request.status != CR.Status.WAITING:
+            return []
+        if not any(c.email for c in change_request.project.client.contacts.all()):
+            return []  # no one to email: the freelancer records the decision when it comes
+        return beep(change_request, actor=actor)
 
 
 def beep(
@@ -288,10 +237,7 @@ def decide(
     if decision not in CR.Decision.values:
         raise RuleViolation(_("Choose: stop, pay or swap."))
     if change_request.status != CR.Status.WAITING:
-        raise RuleViolation(
-            _("This wish is %(status)s; that step is not possible now.")
-            % {"status": change_request.get_status_display().lower()}
-        )
+        raise RuleViolation(change_request.refusal())
     if recorded_by is None and link is None:
         raise RuleViolation(_("A decision comes from the client's link or is recorded by the freelancer."))
     if recorded_by is not None and not note.strip():
@@ -312,8 +258,7 @@ def decide(
     with transaction.atomic():
         if link is not None:
             link.claim()
-        status = CR.Status.DROPPED if decision == CR.Decision.STOP else CR.Status.DECIDED
-        _move(change_request, (CR.Status.WAITING,), status, decision=decision, decided_at=meta.at)
+        change_request.record_decision(recorded_by, decision=decision, at=meta.at, actor_label=label)
         if decision == CR.Decision.PAY:
             phase = _phase_for_extra_work(change_request, recorded_by)
             _add_item(change_request, phase, billable=True)
@@ -345,7 +290,6 @@ def decide(
             recorded_by=recorded_by,
             note=note,
         )
-        log(change_request, recorded_by, str(CR.Decision(decision).label), actor_label=label, decision=decision)
         _notify(evidence)
     return evidence
 
@@ -387,20 +331,16 @@ def _notify(evidence: ChangeDecision) -> None:
 
 
 def mark_done(change_request: ChangeRequest, *, actor) -> None:
-    with transaction.atomic():
-        _move(change_request, (CR.Status.DECIDED,), CR.Status.DONE)
-        log(change_request, actor, _("Wish done"))
+    change_request.finish(actor)
 
 
 def drop(change_request: ChangeRequest, *, actor, reason: str) -> None:
-    if not reason.strip():
-        raise RuleViolation(_("Say why the wish is dropped."))
+    """Drop a pending wish; its beep links stop working in the same transaction."""
     with transaction.atomic():
-        _move(change_request, CR.PENDING_STATUSES, CR.Status.DROPPED)
+        change_request.drop(actor, reason=reason)
         ClientLink.for_target(change_request).filter(ClientLink.usable()).update(
             revoked_at=timezone.now(), revoked_reason="dropped"
         )
-        log(change_request, actor, _("Wish dropped: %(reason)s") % {"reason": reason})
 
 
 __all__ = ["Meta", "add_wish", "assess", "beep", "build_snapshot", "canonical", "check_swap", "classify", "decide"]

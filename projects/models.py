@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from freelance.lib.evidence import ClientEvidence
 from freelance.lib.identifiers import normalise_identifier, normalise_vat_id, validate_kvk_number, validate_vat_id
+from freelance.lib.money import round_money
 from freelance.lib.rules import AppendOnly, RuleViolation, guarded_move
 from freelance.lib.workdays import add_working_days, next_working_day
 from projects import signals
@@ -1004,6 +1005,15 @@ class ChangeRequest(models.Model):
         SWAP = "swap", _("Swap it for planned scope")
 
     PENDING_STATUSES = (Status.NEW, Status.ASSESSED, Status.WAITING)
+    UNCLASSIFIED_STATUSES = (Status.NEW, Status.ASSESSED)
+    TRANSITIONS = {
+        Status.NEW: {Status.ASSESSED, Status.WAITING, Status.DECIDED, Status.DROPPED},
+        Status.ASSESSED: {Status.ASSESSED, Status.WAITING, Status.DECIDED, Status.DROPPED},  # re-estimating is fine
+        Status.WAITING: {Status.DECIDED, Status.DROPPED},
+        Status.DECIDED: {Status.DONE},
+        Status.DONE: set(),
+        Status.DROPPED: set(),
+    }
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="change_requests")
     title = models.CharField(_("wish"), max_length=200)
@@ -1060,6 +1070,126 @@ class ChangeRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in self.PENDING_STATUSES
+
+    def allowed_transitions(self) -> set[str]:
+        return self.TRANSITIONS[self.Status(self.status)]
+
+    # Transitions -------------------------------------------------------------------------
+    # The workflow around them (the beep's links and mails, the client's evidence, swapping
+    # scope) is projects/bucket.py; these methods only move the wish and write its event.
+
+    def refusal(self) -> str:
+        """Why a step is not possible in the wish's current status."""
+        return _("This wish is %(status)s; that step is not possible now.") % {
+            "status": self.get_status_display().lower()
+        }
+
+    def log(self, actor, what: str, *, actor_label: str = "", **data) -> PhaseEvent:
+        """The wish's line in the project history."""
+        return self.project.log(
+            PhaseEvent.Kind.WISH,
+            actor,
+            actor_label=actor_label,
+            reason=str(what),
+            wish=self.pk,
+            title=self.title,
+            **data,
+        )
+
+    def _move(
+        self, allowed_from, to: str, actor, what: str, *, actor_label: str = "", event: dict | None = None, **fields
+    ) -> None:
+        """Move from one of `allowed_from` to `to` with a conditional UPDATE and log it in the same transaction.
+
+        A double click or a race moves the wish once; the loser gets a RuleViolation and nothing is written."""
+        for source in allowed_from:
+            if to not in self.TRANSITIONS[source]:
+                raise ValueError(f"{source} -> {to} is not in the transition table")
+        guarded_move(
+            self,
+            allowed_from,
+            to,
+            refused=lambda wish: wish.refusal(),
+            log=lambda old: self.log(actor, what, actor_label=actor_label, **(event or {})),
+            **fields,
+        )
+
+    def assess(self, actor, *, estimate_hours: Decimal) -> None:
+        """Estimate the hours; until the wish is classified, a new estimate replaces the old one."""
+        if estimate_hours < 0:
+            raise RuleViolation(_("An estimate cannot be negative."))
+        self._move(
+            self.UNCLASSIFIED_STATUSES,
+            self.Status.ASSESSED,
+            actor,
+            _("Wish assessed"),
+            event={"estimate_hours": str(estimate_hours)},
+            estimate_hours=estimate_hours,
+        )
+
+    def classify(self, actor, *, classification: str, target_phase: Phase | None = None) -> None:
+        """Fits the scope or own misjudgement: decided at once. Extra cost: priced, and waiting for the client.
+
+        Asking the client (the beep) is the bucket's part: projects/bucket.classify."""
+        if self.estimate_hours is None:
+            raise RuleViolation(_("Estimate the hours first; the client needs to know what it costs."))
+        if target_phase is not None and (target_phase.project_id != self.project_id or target_phase.is_read_only):
+            raise RuleViolation(_("Paid extra work goes into a phase that is not accepted yet, or into a new phase."))
+        if classification == self.Classification.EXTRA_COST:
+            rate = self.project.hourly_rate
+            if not rate:
+                raise RuleViolation(_("Set the project's hourly rate first, so the client sees the price."))
+            cost = round_money(self.estimate_hours * rate)
+            self._move(
+                self.UNCLASSIFIED_STATUSES,
+                self.Status.WAITING,
+                actor,
+                _("Extra cost: the client was asked to decide"),
+                event={"cost": str(cost)},
+                classification=classification,
+                hourly_rate=rate,
+                cost=cost,
+                target_phase=target_phase,
+                waiting_since=timezone.now(),
+            )
+            return
+        if classification not in self.Classification.values:
+            raise RuleViolation(_("Choose how this wish is classified."))
+        self._move(
+            self.UNCLASSIFIED_STATUSES,
+            self.Status.DECIDED,
+            actor,
+            str(self.Classification(classification).label),
+            classification=classification,
+            decided_at=timezone.now(),
+        )
+
+    def record_decision(self, actor, *, decision: str, at, actor_label: str = "") -> None:
+        """The status half of the client's stop / pay / swap: stop drops the wish, pay and swap decide it.
+
+        The evidence and the scope changes are the bucket's part: projects/bucket.decide."""
+        if decision not in self.Decision.values:
+            raise RuleViolation(_("Choose: stop, pay or swap."))
+        self._move(
+            (self.Status.WAITING,),
+            self.Status.DROPPED if decision == self.Decision.STOP else self.Status.DECIDED,
+            actor,
+            str(self.Decision(decision).label),
+            actor_label=actor_label,
+            event={"decision": decision},
+            decision=decision,
+            decided_at=at,
+        )
+
+    def finish(self, actor) -> None:
+        self._move((self.Status.DECIDED,), self.Status.DONE, actor, _("Wish done"))
+
+    def drop(self, actor, *, reason: str) -> None:
+        if not reason.strip():
+            raise RuleViolation(_("Say why the wish is dropped."))
+        self._move(
+            self.PENDING_STATUSES, self.Status.DROPPED, actor, _("Wish dropped: %(reason)s") % {"reason": reason}
+        )
 
 
 class ChangeDecision(ClientEvidence):
