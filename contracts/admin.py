@@ -29,6 +29,7 @@ from contracts.models import (
     ContractVersion,
     GeneralTerms,
     HourlyRate,
+    InvoiceEvent,
     StatutoryInterestRate,
     SurchargeRule,
 )
@@ -362,6 +363,16 @@ class ContractAcceptanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["version", "typed_name", "contact_email", "decided_at", "decision_ip"]
     search_fields = ["typed_name", "contact_email"]
     list_select_related = ["version__contract__project"]
+
+
+@admin.register(InvoiceEvent)
+class InvoiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """An invoice's history is append-only: visible here, never edited or deleted."""
+
+    list_display = ["at", "invoice", "kind", "amount", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["invoice__number", "invoice__client__name"]
+    list_select_related = ["invoice", "actor"]
 
 
 @admin.register(StatutoryInterestRate)

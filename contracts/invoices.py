@@ -20,7 +20,7 @@ from contracts.models import (
     Role,
     TimeEntry,
 )
-from contracts.payments import outstanding, settle
+from contracts.payments import outstanding
 from contracts.time_entries import unbilled_time
 from freelance.lib.formats import freelancer_name, money_in
 from freelance.lib.money import round_money
@@ -251,7 +251,11 @@ class InvoiceRefused(RuleViolation):
 
 
 def issue(invoice: Invoice, *, actor, today: date | None = None, send: bool = True) -> Invoice:
-    """Number, freeze and send a draft. Safe against double submits: the row is locked first."""
+    """Check, number, freeze and send a draft, in one transaction.
+
+    The row is locked first; the move draft → sent, with everything frozen, is claimed by
+    ``Invoice.issue`` (a conditional UPDATE and the event), so a double submit sends once.
+    """
     today = today or timezone.localdate()
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().select_related("client", "owner").get(pk=invoice.pk)
@@ -266,42 +270,39 @@ def issue(invoice: Invoice, *, actor, today: date | None = None, send: bool = Tr
         if invoice.is_credit_note:
             if totals.total >= 0:
                 raise InvoiceRefused(_("A credit note reduces an invoice: its total must be negative."))
-            if -totals.total > outstanding(invoice.credits):
+            # Locked before the check, so two credit notes at once cannot credit more than is open.
+            credited = Invoice.objects.select_for_update().get(pk=invoice.credits_id)
+            if -totals.total > outstanding(credited):
                 raise InvoiceRefused(_("A credit note cannot credit more than is still open on the invoice."))
         elif totals.total <= 0:
             raise InvoiceRefused(_("The invoice total must be more than zero; use a credit note to give money back."))
         profile = BusinessProfile.objects.get(owner=invoice.owner)
-        invoice.number = dutch_law.next_invoice_number(invoice.owner, today.year)
-        invoice.issue_date = today
-        invoice.delivery_date = invoice.delivery_date or _delivery_date(invoice) or today
-        invoice.due_date = today + timedelta(days=invoice.payment_term_days)
-        invoice.seller, invoice.buyer = parties_for(invoice, profile)
-        invoice.total_excl, invoice.total_vat, invoice.total = totals.total_excl, totals.total_vat, totals.total
-        invoice.status = Invoice.Status.SENT
-        invoice.sent_at = timezone.now()
-        invoice.pdf = invoice_pdf(invoice)
-        Invoice.objects.filter(pk=invoice.pk).update(
-            number=invoice.number,
-            issue_date=invoice.issue_date,
-            delivery_date=invoice.delivery_date,
-            due_date=invoice.due_date,
-            seller=invoice.seller,
-            buyer=invoice.buyer,
-            total_excl=invoice.total_excl,
-            total_vat=invoice.total_vat,
-            total=invoice.total,
-            status=invoice.status,
-            sent_at=invoice.sent_at,
-            pdf=invoice.pdf,
+        seller, buyer = parties_for(invoice, profile)
+        invoice.issue(
+            actor,
+            number=dutch_law.next_invoice_number(invoice.owner, today.year),
+            issue_date=today,
+            delivery_date=invoice.delivery_date or _delivery_date(invoice) or today,
+            due_date=today + timedelta(days=invoice.payment_term_days),
+            seller=seller,
+            buyer=buyer,
+            total_excl=totals.total_excl,
+            total_vat=totals.total_vat,
+            total=totals.total,
         )
-        if invoice.is_credit_note:
-            settle(Invoice.objects.select_for_update().get(pk=invoice.credits_id))
+        _store_pdf(invoice)
         if send:
             email = send_invoice_email(invoice)
             if email is not None:
                 Invoice.objects.filter(pk=invoice.pk).update(email=email)
                 invoice.email = email
     return invoice
+
+
+def _store_pdf(invoice: Invoice) -> None:
+    """Render the sent invoice (WeasyPrint) and store the bytes: the PDF as sent, never rendered again."""
+    invoice.pdf = invoice_pdf(invoice)
+    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf)
 
 
 def _delivery_date(invoice: Invoice) -> date | None:

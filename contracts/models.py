@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.placeholders import validate_clause_body
 from freelance.lib.evidence import ClientEvidence, snapshot_hash
 from freelance.lib.identifiers import validate_iban, validate_kvk_number, validate_vat_id
-from freelance.lib.money import round_money
-from freelance.lib.rules import AppendOnly, RuleViolation
+from freelance.lib.money import format_money, round_money
+from freelance.lib.rules import AppendOnly, RuleViolation, guarded_move
 from projects.gate import Action
 from projects.models import Client, Project
 
@@ -536,6 +536,7 @@ class StatutoryInterestRate(models.Model):
 
 
 VAT_CHOICES = [(Decimal("21"), "21%"), (Decimal("9"), "9%"), (Decimal("0"), "0%")]
+ZERO = Decimal("0.00")
 
 
 class Role(models.TextChoices):
@@ -614,7 +615,15 @@ class TimeEntry(models.Model):
 
 
 class Invoice(models.Model):
-    """An invoice or credit note. Sent means frozen: numbers, parties and amounts never change."""
+    """An invoice or credit note. Sent means frozen: numbers, parties and amounts never change.
+
+    Its state changes are methods, each the same pattern as ``Phase``: guard the current state,
+    claim the move with a conditional UPDATE (``guarded_move``) inside a transaction, and write
+    an ``InvoiceEvent`` in that transaction: ``issue`` (draft → sent), ``record_payment``,
+    ``delete_payment``, ``credit`` (a credit note was sent) and ``settle`` (the status that
+    follows from payments and credit notes). ``contracts.invoices`` and ``contracts.payments``
+    are the workflows around them: checks, numbering, the PDF and the mail.
+    """
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", _("Invoice")
@@ -630,6 +639,8 @@ class Invoice(models.Model):
     OPEN_STATUSES = (Status.SENT, Status.PARTLY_PAID)
     # What may still change on a sent invoice: its payment state.
     MUTABLE_AFTER_SENDING = frozenset({"status", "paid_on"})
+    # What a money move reads again once it holds the row's lock.
+    LOCKED_FIELDS = ("status", "paid_on", "kind", "total", "issue_date", "number")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoices")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("client"))
@@ -743,6 +754,185 @@ class Invoice(models.Model):
         today = today or timezone.localdate()
         return Q(kind=cls.Kind.INVOICE, status__in=cls.OPEN_STATUSES, due_date__lt=today)
 
+    # Amounts: the same rule as ``payments.with_amounts`` in SQL -----------------------------
+
+    def paid_amount(self) -> Decimal:
+        return round_money(self.payments.aggregate(total=Sum("amount"))["total"] or ZERO)
+
+    def credited_amount(self) -> Decimal:
+        total = self.credit_notes.exclude(status=self.Status.DRAFT).aggregate(total=Sum("total"))["total"]
+        return -round_money(total or ZERO)
+
+    def outstanding(self) -> Decimal:
+        """Total minus payments minus sent credit notes; zero for a draft and a credit note."""
+        if self.is_draft or self.is_credit_note:
+            return ZERO
+        return self.total - self.paid_amount() - self.credited_amount()
+
+    # History and state changes --------------------------------------------------------------
+
+    def log(self, kind: str, actor=None, *, amount: Decimal | None = None, **data) -> InvoiceEvent:
+        return InvoiceEvent.objects.create(invoice=self, kind=kind, actor=actor, amount=amount, data=data)
+
+    def _lock(self) -> None:
+        """Lock the row for the rest of the transaction and reload what a money move depends on."""
+        row = Invoice.objects.select_for_update().filter(pk=self.pk).values(*self.LOCKED_FIELDS).get()
+        for name, value in row.items():
+            setattr(self, name, value)
+
+    def issue(
+        self,
+        actor,
+        *,
+        number: str,
+        issue_date: date,
+        delivery_date: date,
+        due_date: date,
+        seller: dict,
+        buyer: dict,
+        total_excl: Decimal,
+        total_vat: Decimal,
+        total: Decimal,
+    ) -> None:
+        """Draft → sent, with the frozen number, dates, parties and totals in the same UPDATE.
+
+        ``invoices.issue`` checks the draft and computes what is frozen; this claims the move,
+        so a double submit or a race sends once and the loser changes nothing. A sent credit
+        note credits its invoice in the same transaction.
+        """
+        with transaction.atomic():
+            guarded_move(
+                self,
+                [self.Status.DRAFT],
+                self.Status.SENT,
+                refused=lambda invoice: _("Invoice %(number)s was already sent.") % {"number": invoice.number},
+                log=lambda _old: self.log(
+                    InvoiceEvent.Kind.ISSUED,
+                    actor,
+                    amount=total,
+                    number=number,
+                    issue_date=issue_date.isoformat(),
+                    due_date=due_date.isoformat(),
+                ),
+                number=number,
+                issue_date=issue_date,
+                delivery_date=delivery_date,
+                due_date=due_date,
+                seller=seller,
+                buyer=buyer,
+                total_excl=total_excl,
+                total_vat=total_vat,
+                total=total,
+                sent_at=timezone.now(),
+            )
+            if self.is_credit_note:
+                self.credits.credit(self, actor)
+
+    def credit(self, note: Invoice, actor) -> None:
+        """A credit note for this invoice was sent: record it, and the status follows."""
+        if not (note.is_credit_note and note.credits_id == self.pk and not note.is_draft):
+            raise ValueError("credit() takes a sent credit note of this invoice")
+        with transaction.atomic():
+            self._lock()
+            if self.is_draft or self.is_credit_note:
+                raise RuleViolation(_("Only a sent invoice can be credited."))
+            change = self._settle()
+            self.log(InvoiceEvent.Kind.CREDITED, actor, amount=-note.total, credit_note=note.number, **change)
+
+    def record_payment(
+        self, *, amount: Decimal, paid_on: date, actor, reference: str = "", today: date | None = None
+    ) -> Payment:
+        """Money received: the payment, its event and the status that follows, in one transaction.
+
+        The row is locked first, so two payments at once are checked one after the other
+        against what is still open.
+        """
+        today = today or timezone.localdate()
+        if amount is None or amount <= 0:
+            raise RuleViolation(_("A payment is an amount of more than zero."))
+        if paid_on > today:
+            raise RuleViolation(_("A payment cannot be received in the future."))
+        with transaction.atomic():
+            self._lock()
+            if self.is_draft or self.is_credit_note:
+                raise RuleViolation(_("Payments are recorded on sent invoices."))
+            if paid_on < self.issue_date:
+                raise RuleViolation(_("A payment cannot be received before the invoice date."))
+            still_open = self.outstanding()
+            if amount > still_open:
+                raise RuleViolation(
+                    _("That is more than is still open (%(open)s).") % {"open": format_money(still_open)}
+                )
+            payment = Payment.objects.create(
+                invoice=self, amount=round_money(amount), paid_on=paid_on, reference=reference, recorded_by=actor
+            )
+            change = self._settle()
+            self.log(
+                InvoiceEvent.Kind.PAYMENT_RECORDED,
+                actor,
+                amount=payment.amount,
+                payment=payment.pk,
+                paid_on=paid_on.isoformat(),
+                reference=reference,
+                **change,
+            )
+        return payment
+
+    def delete_payment(self, payment: Payment, actor=None) -> None:
+        """Undo a payment recorded by mistake. The row goes; the event keeps who deleted how much,
+        received when and with which reference, and the status follows."""
+        with transaction.atomic():
+            self._lock()
+            stored = (
+                Payment.objects.filter(pk=payment.pk, invoice=self).values("amount", "paid_on", "reference").first()
+            )
+            if stored is None:
+                raise RuleViolation(_("This payment was already deleted."))
+            Payment.objects.filter(pk=payment.pk).delete()
+            change = self._settle()
+            self.log(
+                InvoiceEvent.Kind.PAYMENT_DELETED,
+                actor,
+                amount=stored["amount"],
+                payment=payment.pk,
+                paid_on=stored["paid_on"].isoformat(),
+                reference=stored["reference"],
+                **change,
+            )
+
+    def settle(self, actor=None) -> None:
+        """Derive the status from the payments and credit notes; an event only when it changes."""
+        with transaction.atomic():
+            self._lock()
+            change = self._settle()
+            if change:
+                self.log(InvoiceEvent.Kind.STATUS_CHANGED, actor, **change)
+
+    def _settle(self) -> dict:
+        """Sent, partly paid, paid or credited, claimed with a conditional UPDATE from the locked
+        status; returns the change (``old_status``, ``new_status``) for the caller's event."""
+        if self.is_draft or self.is_credit_note:
+            return {}
+        paid, credited = self.paid_amount(), self.credited_amount()
+        if self.total - paid - credited > 0:
+            status = self.Status.PARTLY_PAID if paid > 0 else self.Status.SENT
+            paid_on = None
+        elif paid == 0:
+            status, paid_on = self.Status.CREDITED, None
+        else:
+            status = self.Status.PAID
+            paid_on = self.payments.order_by("-paid_on").values_list("paid_on", flat=True).first()
+        if (status, paid_on) == (self.status, self.paid_on):
+            return {}
+        old = guarded_move(
+            self,
+            [self.status],
+            status,
+            refused=lambda _invoice: _("This invoice changed meanwhile. Try again."),
+            paid_on=paid_on,
+        )
+        return {"old_status": old, "new_status": status} if old != status else {}
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
@@ -815,6 +1005,46 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.paid_on}"
+
+
+class InvoiceEvent(AppendOnly):
+    """Append-only history of an invoice: sent, payments recorded and deleted, credited, status.
+
+    A deleted payment leaves its event here: who deleted it, when, the amount, the day it
+    was received and its reference. Only a draft can be deleted, and a draft has no events.
+    """
+
+    immutable_message = _("Invoice history cannot be changed.")
+    undeletable_message = _("Invoice history cannot be deleted.")
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", _("Sent")
+        PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
+        PAYMENT_DELETED = "payment_deleted", _("Payment deleted")
+        CREDITED = "credited", _("Credit note sent")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events", verbose_name=_("invoice"))
+    kind = models.CharField(_("what"), max_length=20, choices=Kind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice event")
+        verbose_name_plural = _("invoice events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
 
 class GateOverride(AppendOnly):

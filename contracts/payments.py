@@ -1,22 +1,22 @@
-"""Payments on sent invoices: what is paid, credited and still open (one SQL rule), and the invoice's state that follows."""
+"""Payments on sent invoices: what is paid, credited and still open (one SQL rule), and the invoice's state that follows.
+
+The moves themselves are methods on ``Invoice`` (``record_payment``, ``delete_payment``,
+``settle``), each with its event in the invoice's history; these functions are their
+stable names for views, the demo, the reminders and the tests.
+"""
 
 from __future__ import annotations
 
 from datetime import date, time
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from contracts.models import (
     Invoice,
     Payment,
 )
-from freelance.lib.money import format_money, round_money
-from freelance.lib.rules import RuleViolation
 
 ZERO = Decimal("0.00")
 MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
@@ -26,12 +26,11 @@ DAY_WORK_STARTS = time(9, 0)
 
 
 def paid_amount(invoice: Invoice) -> Decimal:
-    return round_money(invoice.payments.aggregate(total=Sum("amount"))["total"] or ZERO)
+    return invoice.paid_amount()
 
 
 def credited_amount(invoice: Invoice) -> Decimal:
-    total = invoice.credit_notes.exclude(status=Invoice.Status.DRAFT).aggregate(total=Sum("total"))["total"]
-    return -round_money(total or ZERO)
+    return invoice.credited_amount()
 
 
 def with_amounts(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -66,55 +65,21 @@ def with_amounts(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
 
 
 def outstanding(invoice: Invoice) -> Decimal:
-    if invoice.is_draft or invoice.is_credit_note:
-        return ZERO
-    return invoice.total - paid_amount(invoice) - credited_amount(invoice)
+    return invoice.outstanding()
 
 
-def settle(invoice: Invoice) -> None:
-    """Set paid / partly paid / credited from the payments and credit notes (row is locked)."""
-    paid, credited = paid_amount(invoice), credited_amount(invoice)
-    open_amount = invoice.total - paid - credited
-    if open_amount > 0:
-        status = Invoice.Status.PARTLY_PAID if paid > 0 else Invoice.Status.SENT
-        paid_on = None
-    elif paid == 0:
-        status, paid_on = Invoice.Status.CREDITED, None
-    else:
-        status = Invoice.Status.PAID
-        paid_on = invoice.payments.order_by("-paid_on").values_list("paid_on", flat=True).first()
-    if (status, paid_on) != (invoice.status, invoice.paid_on):
-        invoice.status, invoice.paid_on = status, paid_on
-        invoice.save(update_fields=["status", "paid_on"])
+def settle(invoice: Invoice, actor=None) -> None:
+    """Set paid / partly paid / credited from the payments and credit notes (``Invoice.settle``)."""
+    invoice.settle(actor)
 
 
 def record_payment(
     invoice: Invoice, *, amount: Decimal, paid_on: date, actor, reference: str = "", today: date | None = None
 ) -> Payment:
-    today = today or timezone.localdate()
-    if amount is None or amount <= 0:
-        raise RuleViolation(_("A payment is an amount of more than zero."))
-    if paid_on > today:
-        raise RuleViolation(_("A payment cannot be received in the future."))
-    with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if invoice.is_draft or invoice.is_credit_note:
-            raise RuleViolation(_("Payments are recorded on sent invoices."))
-        if paid_on < invoice.issue_date:
-            raise RuleViolation(_("A payment cannot be received before the invoice date."))
-        still_open = outstanding(invoice)
-        if amount > still_open:
-            raise RuleViolation(_("That is more than is still open (%(open)s).") % {"open": format_money(still_open)})
-        payment = Payment.objects.create(
-            invoice=invoice, amount=round_money(amount), paid_on=paid_on, reference=reference, recorded_by=actor
-        )
-        settle(invoice)
-    return payment
+    """Record money received on a sent invoice (``Invoice.record_payment``)."""
+    return invoice.record_payment(amount=amount, paid_on=paid_on, actor=actor, reference=reference, today=today)
 
 
-def delete_payment(payment: Payment) -> None:
-    """Undo a payment recorded by mistake; the invoice's state follows."""
-    with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
-        payment.delete()
-        settle(invoice)
+def delete_payment(payment: Payment, actor=None) -> None:
+    """Undo a payment recorded by mistake; the history keeps it and the invoice's state follows."""
+    payment.invoice.delete_payment(payment, actor)

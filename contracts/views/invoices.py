@@ -35,6 +35,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -44,7 +45,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from contracts import invoices, payments, time_entries
 from contracts.forms.invoices import InvoiceDraftForm, InvoiceLineForm, PauseRemindersForm, PaymentForm
-from contracts.models import Invoice, InvoiceLine, Payment, TimeEntry
+from contracts.models import Invoice, InvoiceEvent, InvoiceLine, Payment, TimeEntry
+from freelance.lib.formats import freelancer_name
 from freelance.lib.money import format_money, round_money
 from freelance.lib.rules import RuleViolation
 from freelance.lib.views import owned_or_404
@@ -289,6 +291,45 @@ class ReminderRow:
     label: str
 
 
+@dataclass(frozen=True)
+class HistoryRow:
+    event: InvoiceEvent
+    who: str
+    details: str
+
+
+def event_details(event: InvoiceEvent) -> str:
+    """What the history says beside the kind: the number, the payment, the status that followed."""
+    data = event.data
+    parts = []
+    if event.kind == InvoiceEvent.Kind.ISSUED and data.get("number"):
+        parts.append(_("number %(number)s") % {"number": data["number"]})
+    if data.get("credit_note"):
+        parts.append(_("credit note %(number)s") % {"number": data["credit_note"]})
+    if data.get("paid_on"):
+        day = date.fromisoformat(data["paid_on"])
+        parts.append(_("received on %(day)s") % {"day": date_format(day, "j M Y")})
+    if data.get("reference"):
+        parts.append(data["reference"])
+    if data.get("new_status"):
+        parts.append(
+            _("status %(old)s → %(new)s")
+            % {
+                "old": Invoice.Status(data["old_status"]).label.lower(),
+                "new": Invoice.Status(data["new_status"]).label.lower(),
+            }
+        )
+    return " · ".join(str(part) for part in parts)
+
+
+def history(invoice: Invoice) -> list[HistoryRow]:
+    """The invoice's events, newest first, from the prefetched rows."""
+    return [
+        HistoryRow(event, freelancer_name(event.actor) if event.actor else "—", event_details(event))
+        for event in invoice.events.all()
+    ]
+
+
 def line_form(line: InvoiceLine, data=None) -> InvoiceLineForm:
     """Ids unique on the page, where the add form and an edit form can both be open."""
     auto_id = f"line-{line.pk}-%s" if line.pk else "new-line-%s"
@@ -304,6 +345,7 @@ def detail_queryset(request: HttpRequest) -> QuerySet[Invoice]:
             "lines",
             "payments",
             Prefetch("credit_notes", queryset=Invoice.objects.defer("pdf", "seller", "buyer")),
+            Prefetch("events", queryset=InvoiceEvent.objects.select_related("actor")),
         )
     )
 
@@ -323,6 +365,7 @@ def page_context(request: HttpRequest, invoice: Invoice, bound: dict | None = No
         "seller": pdf["seller"],
         "buyer": pdf["buyer"],
         "today": today,
+        "history": history(invoice),
     }
     if invoice.is_draft:
         rows = []
@@ -601,7 +644,7 @@ def payment_delete(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
         context = {"invoice": payment.invoice, "payment": payment, "what": "payment"}
         return render(request, "contracts/invoice_confirm_delete.html", context)
     try:
-        payments.delete_payment(payment)
+        payments.delete_payment(payment, actor=request.user)
     except RuleViolation as refusal:
         return refused(request, pk, refusal)
     messages.success(
