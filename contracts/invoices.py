@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -22,11 +23,13 @@ from contracts.models import (
 )
 from contracts.payments import outstanding
 from contracts.time_entries import unbilled_time
+from freelance.documents import registry as documents
+from freelance.documents.store import get as get_document
 from freelance.lib.formats import freelancer_name, money_in
 from freelance.lib.money import round_money
 from freelance.lib.pdf import PDF_A3B, render_pdf
 from freelance.lib.rules import RuleViolation
-from freelance.outbox.queue import queue_email
+from freelance.outbox.queue import DocumentRef, queue_email
 from projects.models import ChangeRequest, Client, Contact, Phase, Project
 
 ZERO = Decimal("0.00")
@@ -34,6 +37,8 @@ MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
 DEFAULT_VAT = Decimal("21")
 # Time without a start time counts as day work: only day-based surcharges can apply.
 DAY_WORK_STARTS = time(9, 0)
+
+logger = logging.getLogger(__name__)
 
 
 # -- drafting invoices -------------------------------------------------------------------
@@ -251,10 +256,13 @@ class InvoiceRefused(RuleViolation):
 
 
 def issue(invoice: Invoice, *, actor, today: date | None = None, send: bool = True) -> Invoice:
-    """Check, number, freeze and send a draft, in one transaction.
+    """Check, number, freeze and send a draft, in one transaction; then render its PDF.
 
     The row is locked first; the move draft → sent, with everything frozen, is claimed by
     ``Invoice.issue`` (a conditional UPDATE and the event), so a double submit sends once.
+    The mail is queued in the same transaction with the PDF attached by reference, so the
+    number series is locked only for the bookkeeping, never for WeasyPrint. Call it outside
+    a transaction (the views do): the PDF is rendered after the commit.
     """
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -290,19 +298,45 @@ def issue(invoice: Invoice, *, actor, today: date | None = None, send: bool = Tr
             total_vat=totals.total_vat,
             total=totals.total,
         )
-        _store_pdf(invoice)
         if send:
             email = send_invoice_email(invoice)
             if email is not None:
                 Invoice.objects.filter(pk=invoice.pk).update(email=email)
                 invoice.email = email
+    try:
+        invoice.pdf = get_document(invoice_reference(invoice)).content
+    except Exception:
+        # The invoice is sent and its mail queued; the worker renders the PDF when it sends.
+        logger.exception("invoice %s: the PDF will be rendered when its mail is sent", invoice.pk)
     return invoice
 
 
-def _store_pdf(invoice: Invoice) -> None:
-    """Render the sent invoice (WeasyPrint) and store the bytes: the PDF as sent, never rendered again."""
-    invoice.pdf = invoice_pdf(invoice)
-    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf)
+INVOICE = "invoice"
+
+
+def invoice_reference(invoice: Invoice) -> str:
+    return documents.reference(INVOICE, invoice.pk)
+
+
+@documents.register(INVOICE)
+def _invoice_source(object_id: str, variant: str) -> documents.Source | None:
+    """A sent invoice's PDF is rendered once and kept on the invoice: the PDF as sent."""
+    invoice = Invoice.objects.exclude(status=Invoice.Status.DRAFT).filter(pk=object_id).first()
+    if invoice is None:
+        return None
+    return documents.Source(
+        owner=invoice.owner,
+        filename=filename(invoice),
+        inputs={},
+        render=lambda: invoice_pdf(invoice),
+        stored=invoice.pdf,
+        store=lambda content: _store_pdf(invoice, content),
+    )
+
+
+def _store_pdf(invoice: Invoice, content: bytes) -> None:
+    """Keep the first rendering: a conditional UPDATE, so a second render never replaces it."""
+    Invoice.objects.filter(pk=invoice.pk, pdf__isnull=True).update(pdf=content)
 
 
 def _delivery_date(invoice: Invoice) -> date | None:
@@ -371,7 +405,7 @@ def send_invoice_email(invoice: Invoice):
         },
         language=invoice.language,
         kind="invoice",
-        attachments=[(filename(invoice), bytes(invoice.pdf), "application/pdf")],
+        attachments=[(filename(invoice), DocumentRef(invoice_reference(invoice)), "application/pdf")],
     )
 
 

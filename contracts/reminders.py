@@ -28,10 +28,11 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import payments
 from contracts.dutch_law import collection_costs
-from contracts.invoices import filename
+from contracts.invoices import filename, invoice_reference
 from contracts.models import BusinessProfile, HourlyRate, Invoice, StatutoryInterestRate
 from freelance.lib.formats import freelancer_name
 from freelance.lib.money import round_money
+from freelance.outbox.queue import DocumentRef
 from freelance.reminders.models import Reminder
 from freelance.reminders.sweeps import Due, SweepResult, freelancer_mail, sent_stages, walk
 from projects.models import Client, Contact
@@ -204,20 +205,12 @@ def sweep_payment_reminders(today: date | None = None) -> SweepResult:
                     },
                     "language": invoice.language,
                     "kind": f"payment_reminder_{stage}",
-                    "attachments": [],  # the invoice PDF, added for the claims this sweep wins
+                    # The invoice's stored PDF by reference: no bytes are copied into each reminder.
+                    "attachments": [(filename(invoice), DocumentRef(invoice_reference(invoice)), "application/pdf")],
                 },
             )
 
-    return walk(overdue_invoices_queryset(today).defer("pdf"), plan, Reminder.Kind.PAYMENT, result, _attach_pdfs)
-
-
-def _attach_pdfs(winners: list[Due]) -> None:
-    """One query for the stored PDFs of the invoices whose reminders this sweep won."""
-    pdfs = dict(Invoice.objects.filter(pk__in=[d.object_id for d in winners]).values_list("pk", "pdf"))
-    for d in winners:
-        pdf = pdfs.get(d.object_id)
-        if pdf:
-            d.mail["attachments"] = [(filename(d.mail["context"]["invoice"]), bytes(pdf), "application/pdf")]
+    return walk(overdue_invoices_queryset(today).defer("pdf"), plan, Reminder.Kind.PAYMENT, result)
 
 
 def sweep_rate_reviews(today: date) -> SweepResult:

@@ -46,6 +46,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from contracts import invoices, payments, time_entries
 from contracts.forms.invoices import InvoiceDraftForm, InvoiceLineForm, PauseRemindersForm, PaymentForm
 from contracts.models import Invoice, InvoiceEvent, InvoiceLine, Payment, TimeEntry
+from freelance.documents.store import get as get_document
 from freelance.lib.formats import freelancer_name
 from freelance.lib.money import format_money, round_money
 from freelance.lib.rules import RuleViolation
@@ -459,8 +460,9 @@ def invoice_preview_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF exactly as it was sent: the stored bytes, never rendered again."""
-    invoice = get_object_or_404(Invoice, pk=pk, owner=request.user, pdf__isnull=False)
-    response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
+    invoice = owned_or_404(Invoice.objects.exclude(status=Invoice.Status.DRAFT).defer("pdf"), request, pk=pk)
+    document = get_document(invoices.invoice_reference(invoice))  # rendered once, if the worker has not yet
+    response = HttpResponse(document.content, content_type=document.content_type)
     response["Content-Disposition"] = content_disposition_header(True, invoices.filename(invoice))
     response["Cache-Control"] = "private, no-store"
     return response
