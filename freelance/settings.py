@@ -74,10 +74,12 @@ INSTALLED_APPS = [
     "freelance.reminders",
     "projects",
     "contracts",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 if not DEBUG:
@@ -207,6 +210,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# -- accounts: login throttling (django-axes), password reset, sessions ----------------
+# (the accounts block: AUTHENTICATION_BACKENDS, AXES_*, SESSION_* timeouts live here)
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -242,6 +249,10 @@ if not DEBUG and SITE_IS_HTTPS:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# -- Content-Security-Policy (django-csp): no inline script anywhere -------------------
+# (the CSP block: CONTENT_SECURITY_POLICY lives here; csp.middleware.CSPMiddleware is installed above)
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"]}}
 
 # Client links: the token's lifetime, and how many unknown tokens an IP may try.
 CLIENT_LINK_DAYS = env_int("CLIENT_LINK_DAYS", 14, minimum=1)
