@@ -9,12 +9,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "mijlpaal-demo"  # noqa: S105 - printed on screen for the local demo
+
+
+class DemoRefused(Exception):
+    """The demo login has a published password: it exists only while DEBUG is on."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class DemoLogin:
 
 @transaction.atomic
 def ensure_demo_data() -> DemoLogin:
+    if not settings.DEBUG:
+        raise DemoRefused("DEBUG is off: the demo login (a published password) is not created.")
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=DEMO_USERNAME,

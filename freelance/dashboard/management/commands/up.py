@@ -68,7 +68,12 @@ class Command(BaseCommand):
             self.start_redis()
             self.say("Preparing the database…")
             call_command("migrate", interactive=False, verbosity=0)
-            login = None if no_demo else ensure_demo_data()
+            if not settings.DEBUG:
+                # Production mode serves the collected, hashed static files (whitenoise), and
+                # never creates the demo login, whose password is published.
+                self.say("DEBUG is off: collecting static files; no demo login is created.")
+                call_command("collectstatic", interactive=False, verbosity=0)
+            login = ensure_demo_data() if settings.DEBUG and not no_demo else None
             self.start_children(host, port)
             url = f"http://{host}:{port}/"
             self.wait_for_web(url)
