@@ -341,7 +341,7 @@ def detail_queryset(request: HttpRequest) -> QuerySet[Invoice]:
     return (
         payments.with_amounts(Invoice.objects.filter(owner=request.user))
         .select_related("owner", "client", "project", "credits", "email")
-        .defer("pdf", "credits__pdf", "email__body_text", "email__body_html")
+        .defer("pdf", "credits__pdf", "email__stored_text", "email__stored_html")
         .prefetch_related(
             "lines",
             "payments",

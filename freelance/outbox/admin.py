@@ -38,7 +38,7 @@ class OutgoingEmailAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["subject", "to", "message_id", "owner__username", "owner__email"]
     date_hierarchy = "created_at"
     readonly_fields = [
-        "owner", "kind", "to", "reply_to", "language", "subject", "body_text", "body_html", "status",
+        "owner", "kind", "to", "reply_to", "language", "subject", "stored_text", "stored_html", "status",
         "attempts", "last_error", "created_at", "next_attempt_at", "claimed_at", "sent_at", "message_id",
     ]  # fmt: skip
     fields = readonly_fields

@@ -8,6 +8,7 @@ nothing to claim and sends nothing. A beat sweep picks up rows whose task was lo
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
@@ -22,6 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from freelance.documents.store import get as get_document
+from freelance.lib import sealing
+
+# A client link in a mail body (freelance.links: /l/<token>/), and its stored placeholder.
+LINK_TOKEN = re.compile(r"/l/([A-Za-z0-9_\-]{20,})/")
+SEALED_LINK = re.compile(r"/l/\[sealed-link-(\d+)\]/")
+REMOVED_LINK = "/l/[removed-after-sending]/"
 
 # A queued row whose task has not run this long after it was due is re-enqueued: the
 # broker was down when it was queued, or the message got lost.
@@ -75,8 +82,11 @@ class OutgoingEmail(models.Model):
     reply_to = models.JSONField(_("reply to"), default=list, blank=True, validators=[validate_address_list])
     language = models.CharField(_("language"), max_length=5, validators=[validate_language])
     subject = models.TextField(_("subject"))
-    body_text = models.TextField(_("text"))
-    body_html = models.TextField(_("HTML"), blank=True)
+    # The bodies as stored: a client link's token is replaced by a numbered placeholder and
+    # kept, sealed, in sealed_links until the mail is handed to SMTP; then it is forgotten.
+    stored_text = models.TextField(_("text"), db_column="body_text")
+    stored_html = models.TextField(_("HTML"), db_column="body_html", blank=True)
+    sealed_links = models.TextField(_("sealed link tokens"), blank=True, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -108,6 +118,53 @@ class OutgoingEmail(models.Model):
     def __str__(self) -> str:
         return self.subject
 
+    # -- client-link tokens: sealed at rest, forgotten once sent --------------------------
+
+    @property
+    def body_text(self) -> str:
+        return self._unseal_links(self.stored_text)
+
+    @body_text.setter
+    def body_text(self, value: str) -> None:
+        self.stored_text = self._seal_links(value)
+
+    @property
+    def body_html(self) -> str:
+        return self._unseal_links(self.stored_html)
+
+    @body_html.setter
+    def body_html(self, value: str) -> None:
+        self.stored_html = self._seal_links(value)
+
+    def _tokens(self) -> list[str]:
+        return sealing.unseal(self.sealed_links) if self.sealed_links else []
+
+    def _seal_links(self, body: str) -> str:
+        tokens = self._tokens()
+
+        def placeholder(match: re.Match) -> str:
+            if match.group(1) not in tokens:
+                tokens.append(match.group(1))
+            return f"/l/[sealed-link-{tokens.index(match.group(1))}]/"
+
+        stored = LINK_TOKEN.sub(placeholder, body or "")
+        self.sealed_links = sealing.seal(tokens) if tokens else ""
+        return stored
+
+    def _unseal_links(self, stored: str) -> str:
+        """The body with its links working while the mail waits to be sent; afterwards the
+        links read ``/l/[removed-after-sending]/``: the record stays, it can no longer act."""
+        try:
+            tokens = self._tokens()
+        except sealing.Unsealable:
+            tokens = []
+
+        def link(match: re.Match) -> str:
+            number = int(match.group(1))
+            return f"/l/{tokens[number]}/" if number < len(tokens) else REMOVED_LINK
+
+        return SEALED_LINK.sub(link, stored or "")
+
     # -- the task's steps (freelance/outbox/tasks.py) ---------------------------------------
 
     @classmethod
@@ -137,6 +194,8 @@ class OutgoingEmail(models.Model):
             headers={"Message-ID": self.message_id},
             connection=connection,
         )
+        if self.sealed_links:
+            self._tokens()  # raises Unsealable (SECRET_KEY changed): never send a mail with dead links
         if self.body_html:
             message.attach_alternative(self.body_html, "text/html")
         for attachment in self.attachments.all():
@@ -151,7 +210,14 @@ class OutgoingEmail(models.Model):
         # Unconditional: the mail went out, whatever a sweep did to the row meanwhile.
         self.status = self.Status.SENT
         self.sent_at = timezone.now()
-        self.save(update_fields=["status", "sent_at"])
+        self.sealed_links = ""  # handed to SMTP: the stored copy can no longer act as the client
+        fields = ["status", "sent_at", "sealed_links"]
+        for name in ("stored_text", "stored_html"):  # a raw token from before sealing existed
+            stored = getattr(self, name)
+            if LINK_TOKEN.search(stored):
+                setattr(self, name, LINK_TOKEN.sub(REMOVED_LINK, stored))
+                fields.append(name)
+        self.save(update_fields=fields)
 
     def mark_for_retry(self, error: str, delay: timedelta) -> None:
         self.status = self.Status.QUEUED
