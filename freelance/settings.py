@@ -275,5 +275,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        # Replaces Django's default handlers for "django" (its own console and mail_admins),
+        # which print "Internal Server Error: /l/<token>/" without the redaction filter.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from freelance.lib.http import client_ip, user_agent
 from freelance.links.models import ClientLink
 from freelance.links.registry import page_for
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "client_links"
 
@@ -57,17 +60,35 @@ def activate_language(request: HttpRequest, link: ClientLink | None) -> None:
         request.LANGUAGE_CODE = language
 
 
+_cache_down_logged = False
+
+
+def _cache_down(error: Exception) -> None:
+    """The rate limiter fails open without Redis: links keep working. Logged once per process."""
+    global _cache_down_logged
+    if not _cache_down_logged:
+        _cache_down_logged = True
+        logger.warning("link rate limit off: the cache is unreachable (%s)", type(error).__name__)
+
+
 def too_many_failures(request: HttpRequest) -> bool:
-    return cache.get(f"links:fail:{client_ip(request)}", 0) >= settings.CLIENT_LINK_FAILURES_PER_IP
+    try:
+        return cache.get(f"links:fail:{client_ip(request)}", 0) >= settings.CLIENT_LINK_FAILURES_PER_IP
+    except Exception as error:  # redis-py raises its own ConnectionError/TimeoutError
+        _cache_down(error)
+        return False
 
 
 def count_failure(request: HttpRequest) -> None:
     key = f"links:fail:{client_ip(request)}"
-    if not cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW)
+    try:
+        if not cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW)
+    except Exception as error:
+        _cache_down(error)
 
 
 def unavailable(request: HttpRequest, state: str, link: ClientLink | None = None) -> HttpResponse:
