@@ -201,10 +201,9 @@ def test_html_in_a_mail_cannot_run_in_the_page(alice_client, alice):
     body = alice_client.get(reverse("outbox:detail", args=[email.pk])).content.decode()
     assert "<script>" not in body
     assert "<img src=x" not in body
-    assert (
-        '<iframe class="mail-html" sandbox srcdoc="&lt;p&gt;Hallo&lt;/p&gt;&lt;script&gt;alert(&quot;html&quot;)'
-        '&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"'
-    ) in body
+    # The HTML comes from its own URL, under its own policy (tests/test_csp.py): not in the page at all.
+    assert f'<iframe class="mail-html" sandbox src="{reverse("outbox:html", args=[email.pk])}"' in body
+    assert "Hallo" not in body
 
 
 def test_the_attachment_downloads_as_a_file(alice_client, alice):
