@@ -3,10 +3,16 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from freelance.demo import DEMO_PASSWORD, DEMO_USERNAME
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    settings.DEBUG = True  # the demo exists only in development (issue 11); pytest runs with DEBUG off
 
 
 def test_the_demo_command_creates_a_login_once(client):
@@ -14,7 +20,7 @@ def test_the_demo_command_creates_a_login_once(client):
     call_command("demo")
     User = get_user_model()
     assert User.objects.filter(username=DEMO_USERNAME).count() == 1
-    assert client.login(username=DEMO_USERNAME, password=DEMO_PASSWORD)
+    assert client.login(request=HttpRequest(), username=DEMO_USERNAME, password=DEMO_PASSWORD)  # axes wants a request
 
 
 def test_running_it_again_does_not_reset_a_changed_password():

@@ -8,3 +8,10 @@ class AccountsConfig(AppConfig):
     name = "freelance.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from freelance.accounts import sessions
+
+        user_logged_in.connect(sessions.start, dispatch_uid="accounts.sessions.start")

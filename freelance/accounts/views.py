@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from axes.utils import reset as reset_login_failures
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from freelance.accounts import sessions
+from freelance.accounts.forms import OutboxPasswordResetForm
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Set by the idle-timeout middleware on the session that replaced the ended one.
+        context["idle_logout"] = self.request.session.pop(sessions.IDLE_LOGOUT_KEY, False)
+        return context
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A new password lifts a login lock-out for this username (from every address).
+        reset_login_failures(username=form.user.get_username())
+        return response
+
+
+@require_POST
+@login_required
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    sessions.end_everywhere(request)
+    messages.success(request, _("You have been logged out on every device, this one included."))
+    return redirect("login")
