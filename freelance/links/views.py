@@ -100,11 +100,13 @@ def unavailable(request: HttpRequest, state: str, link: ClientLink | None = None
 @client_facing("no-referrer")
 @require_safe
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
-    if too_many_failures(request):
-        return unavailable(request, "too_many")
-    link = ClientLink.find(token)
+    link = ClientLink.find(token)  # one indexed lookup of the token's hash
     activate_language(request, link)
     if link is None:
+        # Only guesses are limited: a real link is never refused because of others' junk
+        # from the same (office, NAT) address.
+        if too_many_failures(request):
+            return unavailable(request, "too_many")
         count_failure(request)
         return unavailable(request, "unknown")
     if not link.is_valid:

@@ -6,8 +6,9 @@ New wishes go through projects/bucket.py like the freelancer's own.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from freelance.lib.formats import freelancer_name
 from freelance.lib.money import format_money
 from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
@@ -171,6 +173,16 @@ class ClientProjectPage:
             )
             if recent.exists():
                 return  # a double click: the wish is already in the bucket
+            midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+            today = project.change_requests.filter(source=CR.Source.CLIENT_PAGE, created_at__gte=midnight)
+            if today.count() >= settings.CLIENT_PAGE_WISHES_PER_DAY:
+                raise RuleViolation(
+                    _(
+                        "This page has taken %(count)s wishes today, the most for one day. "
+                        "Please add this one tomorrow, or email %(name)s."
+                    )
+                    % {"count": settings.CLIENT_PAGE_WISHES_PER_DAY, "name": freelancer_name(link.owner)}
+                )
             bucket.add_wish(
                 project,
                 title=title,

@@ -1,0 +1,34 @@
+"""Who counts as one address for the link rate limit: a forged X-Forwarded-For changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, RequestFactory
+
+from freelance.lib.http import client_ip
+
+pytestmark = pytest.mark.django_db
+
+
+def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_PROXY=true
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    factory = RequestFactory()
+    direct = factory.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert client_ip(direct) == "203.0.113.9"
+    proxied = factory.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7")
+    assert client_ip(proxied) == "198.51.100.7"  # the entry our own proxy appended
+
+
+def test_forged_forwarded_addresses_do_not_escape_the_limit(settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_PROXY=true
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    cache.delete("links:fail:203.0.113.9")
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    statuses = [
+        attacker.get(f"/l/junk-{n:03d}-xxxxxxxxxxxxxxxxxxxxxxxxxxxx/", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code
+        for n in range(settings.CLIENT_LINK_FAILURES_PER_IP + 5)
+    ]
+    assert statuses.count(429) == 5
+    cache.delete("links:fail:203.0.113.9")
