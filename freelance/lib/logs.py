@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import re
 
+# A client link's token; a password reset link's user id and token.
 TOKEN_PATH = re.compile(r"/l/[^/\s\"?]+")
+RESET_PATH = re.compile(r"/password/reset/[^/\s\"?]+/[^/\s\"?]+")
 
 
 class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/l/" in message:
-            record.msg = TOKEN_PATH.sub("/l/[redacted]", message)
+        if "/l/" in message or "/password/reset/" in message:
+            message = TOKEN_PATH.sub("/l/[redacted]", message)
+            record.msg = RESET_PATH.sub("/password/reset/[redacted]", message)
             record.args = ()
         return True

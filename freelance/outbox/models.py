@@ -25,10 +25,11 @@ from django.utils.translation import gettext_lazy as _
 from freelance.documents.store import get as get_document
 from freelance.lib import sealing
 
-# A client link in a mail body (freelance.links: /l/<token>/), and its stored placeholder.
-LINK_TOKEN = re.compile(r"/l/([A-Za-z0-9_\-]{20,})/")
-SEALED_LINK = re.compile(r"/l/\[sealed-link-(\d+)\]/")
-REMOVED_LINK = "/l/[removed-after-sending]/"
+# A secret link in a mail body: a client link (freelance.links, /l/<token>/) or a password
+# reset link (/accounts/password/reset/<uid>/<token>/); and its stored placeholder.
+LINK_TOKEN = re.compile(r"/(l/[A-Za-z0-9_\-]{20,}|accounts/password/reset/[A-Za-z0-9_\-]+/[A-Za-z0-9]+-[A-Za-z0-9]+)/")
+SEALED_LINK = re.compile(r"/\[sealed-link-(\d+)\]/")
+REMOVED_LINK = "/[link-removed-after-sending]/"
 
 # A queued row whose task has not run this long after it was due is re-enqueued: the
 # broker was down when it was queued, or the message got lost.
@@ -145,7 +146,7 @@ class OutgoingEmail(models.Model):
         def placeholder(match: re.Match) -> str:
             if match.group(1) not in tokens:
                 tokens.append(match.group(1))
-            return f"/l/[sealed-link-{tokens.index(match.group(1))}]/"
+            return f"/[sealed-link-{tokens.index(match.group(1))}]/"
 
         stored = LINK_TOKEN.sub(placeholder, body or "")
         self.sealed_links = sealing.seal(tokens) if tokens else ""
@@ -153,7 +154,7 @@ class OutgoingEmail(models.Model):
 
     def _unseal_links(self, stored: str) -> str:
         """The body with its links working while the mail waits to be sent; afterwards the
-        links read ``/l/[removed-after-sending]/``: the record stays, it can no longer act."""
+        links read ``/[link-removed-after-sending]/``: the record stays, it can no longer act."""
         try:
             tokens = self._tokens()
         except sealing.Unsealable:
@@ -161,7 +162,7 @@ class OutgoingEmail(models.Model):
 
         def link(match: re.Match) -> str:
             number = int(match.group(1))
-            return f"/l/{tokens[number]}/" if number < len(tokens) else REMOVED_LINK
+            return f"/{tokens[number]}/" if number < len(tokens) else REMOVED_LINK
 
         return SEALED_LINK.sub(link, stored or "")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.apps import apps
 from django.core import mail as django_mail
@@ -90,3 +92,15 @@ def test_tampered_sealed_links_are_refused(alice, alice_client):
     email.refresh_from_db()
     with pytest.raises(sealing.Unsealable):
         email.build_message()
+
+
+def test_a_password_reset_link_is_sealed_too(alice, client):
+    alice.email = "alice@example.nl"
+    alice.save()
+    assert client.post("/accounts/password/reset/", {"email": "alice@example.nl"}).status_code == 302
+    email = OutgoingEmail.objects.get(kind="password_reset")
+    path = re.search(r"/accounts/password/reset/[^/\s]+/[^/\s]+/", email.body_text).group(0)
+    assert rows_containing(path) == []
+    send(email)
+    assert path in django_mail.outbox[0].body
+    assert rows_containing(path) == []

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 # Frozen copies of freelance.outbox.models.LINK_TOKEN and REMOVED_LINK.
 LINK_TOKEN = re.compile(r"/l/([A-Za-z0-9_\-]{20,})/")
-REMOVED_LINK = "/l/[removed-after-sending]/"
+REMOVED_LINK = "/l/[link-removed-after-sending]/"
 
 
 def forget_sent_tokens(apps, schema_editor):
