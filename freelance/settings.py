@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "freelance.accounts.middleware.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -212,7 +213,28 @@ LOGOUT_REDIRECT_URL = "login"
 
 # -- accounts: login throttling (django-axes), password reset, sessions ----------------
 # (the accounts block: AUTHENTICATION_BACKENDS, AXES_*, SESSION_* timeouts live here)
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# axes first; then Django's ModelBackend, which also loads the user's "log out everywhere"
+# counter with the user (freelance/accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "freelance.accounts.backends.ModelBackend"]
+# Throttling: 5 wrong passwords for one username from one address lock that pair out for
+# 15 minutes (on /accounts/login/ and /admin/login/ alike); a success clears the count, and so
+# does a password reset. Keyed on the pair, so a stranger cannot lock the owner out from
+# everywhere. The address is REMOTE_ADDR (freelance/accounts/throttling.py), never
+# X-Forwarded-For: behind a proxy (BEHIND_PROXY) every client has the proxy's address, and the
+# lock then works per username.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "freelance.accounts.throttling.client_ip"
+AXES_USERNAME_CALLABLE = "freelance.accounts.throttling.client_username"  # cut to 255 characters
+AXES_LOCKOUT_CALLABLE = "freelance.accounts.throttling.locked_out"  # the site's page, status 429
+# Password reset: the mailed link works once, for an hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# Sessions: at most 12 hours after login however busy (the expiry is fixed at login), and
+# SESSION_IDLE_MINUTES without a request ends one sooner (freelance/accounts/sessions.py).
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -238,9 +260,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+TRUSTED_PROXIES: list[str] = []  # addresses whose X-Forwarded-For is believed (freelance/lib/http.py)
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = False
+    TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 if not DEBUG and SITE_IS_HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -252,12 +276,33 @@ if not DEBUG and SITE_IS_HTTPS:
 
 # -- Content-Security-Policy (django-csp): no inline script anywhere -------------------
 # (the CSP block: CONTENT_SECURITY_POLICY lives here; csp.middleware.CSPMiddleware is installed above)
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+# Every page, in DEBUG and in production alike (django-csp only leaves DEBUG's technical 404 and 500
+# pages alone, which need their inline script): scripts, styles, fonts and frames only from our own
+# origin (htmx comes from django-htmx's static files; its indicator <style> is switched off in
+# base.html), no inline script or style, no eval, and nobody may frame us. The one exception is the
+# HTML of a sent mail, served in a sandboxed iframe under its own stricter policy (outbox/views.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # Client links: the token's lifetime, and how many unknown tokens an IP may try.
 CLIENT_LINK_DAYS = env_int("CLIENT_LINK_DAYS", 14, minimum=1)
 CLIENT_LINK_FAILURES_PER_IP = 20
 CLIENT_LINK_FAILURE_WINDOW = 15 * 60
+# The client's standing project page takes at most this many wishes per project and day.
+CLIENT_PAGE_WISHES_PER_DAY = env_int("CLIENT_PAGE_WISHES_PER_DAY", 10, minimum=1)
 
 LOGGING = {
     "version": 1,
