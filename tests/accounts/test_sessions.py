@@ -40,7 +40,9 @@ def test_sixty_one_idle_minutes_end_the_session(client, alice, settings):
         assert response["Location"] == f"{LOGIN}?next=/"
         page = client.get(response["Location"])
         with translation.override("nl"):
-            notice = translation.gettext("You were logged out because you were inactive for a while.")
+            notice = translation.gettext(
+                "You were logged out because you were inactive for a while. Please log in again."
+            )
         assert notice.split(".")[0] in page.content.decode()
         assert "_auth_user_id" not in client.session
         # The notice is shown once.
