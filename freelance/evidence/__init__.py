@@ -1,0 +1,1 @@
+"""Evidence a third party can check: a hash chain per freelancer over every client decision."""
