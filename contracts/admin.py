@@ -4,19 +4,26 @@ Editing a clause template or the general terms never changes a stored row: savin
 a new version (version + 1, saved by the current user) and the old versions stay as
 they were, readable in the history under the form and through the "versions" filter.
 Contracts already built from an older version keep what that version said.
+
+Who sees what: the templates have an owner. A freelancer (staff, not superuser) sees
+their own templates and the install's defaults; the defaults are read-only to them, with
+"Copy to edit" making their own copy. The operator (superuser) keeps the defaults and
+does not see freelancers' own templates. Every other model here is the operator's only:
+a freelancer has no model permissions, so Django's admin hides it from them.
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
-from django.urls import path
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from contracts import placeholders
 from contracts.models import (
@@ -32,6 +39,7 @@ from contracts.models import (
     InvoiceEvent,
     StatutoryInterestRate,
     SurchargeRule,
+    owned_or_default,
 )
 from contracts.samples import preview_template_pdf, preview_text_pdf
 
@@ -82,6 +90,112 @@ class VersionsFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=queryset.model.current().values("pk"))
 
 
+class OwnerFilter(admin.SimpleListFilter):
+    title = _("whose")
+    parameter_name = "whose"
+
+    def lookups(self, request, model_admin):
+        return [("own", _("Yours")), ("default", _("Install defaults"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "own":
+            return queryset.filter(owner__isnull=False)
+        if self.value() == "default":
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
+class OwnedTemplateAdmin(admin.ModelAdmin):
+    """Templates with an owner: a freelancer's own, or the install's defaults (no owner).
+
+    Every staff user may open these admins. The queryset holds the user's own templates
+    and the defaults, never another freelancer's; so another's id is a 404 ("doesn't
+    exist"), as for any object outside the queryset. Who may change what:
+    the operator (superuser) changes the defaults, a freelancer their own.
+    """
+
+    def get_queryset(self, request):
+        user_id = None if request.user.is_superuser else request.user.pk
+        return super().get_queryset(request).filter(owned_or_default(user_id))
+
+    @staticmethod
+    def is_staff(request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return self.is_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.is_staff(request)
+
+    def has_add_permission(self, request):
+        return self.is_staff(request)
+
+    def may_edit(self, request, obj) -> bool:
+        """The operator edits the defaults; a freelancer edits their own templates."""
+        if not self.is_staff(request):
+            return False
+        if obj is None:
+            return True
+        return obj.owner_id is None if request.user.is_superuser else obj.owner_id == request.user.pk
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may_edit(request, obj)
+
+    @admin.display(description=_("whose"), ordering="owner")
+    def whose(self, obj) -> str:
+        return _("Install default") if obj.owner_id is None else _("Yours")
+
+    def owner_for_new(self, request):
+        """What the user adds is theirs; what the operator adds is an install default."""
+        return None if request.user.is_superuser else request.user
+
+    def may_copy(self, request, obj) -> bool:
+        return obj is not None and obj.owner_id is None and not request.user.is_superuser and self.is_staff(request)
+
+    def copy_url_name(self) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_copy"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/copy/",
+                self.admin_site.admin_view(require_POST(self.copy_view)),
+                name=self.copy_url_name(),
+            ),
+            *super().get_urls(),
+        ]
+
+    def copy_view(self, request, object_id):
+        """ "Copy to edit": a freelancer's own copy of an install default, opened for editing."""
+        source = self.get_object(request, object_id)
+        if source is None:
+            raise Http404
+        if not self.may_copy(request, source):
+            raise PermissionDenied
+        copy, created = self.make_copy(request, source)
+        if created:
+            messages.success(
+                request, _("This is your own copy now: edit it and save. The install default stays as it was.")
+            )
+        else:
+            messages.info(request, _("You already have your own copy of this; here it is."))
+        opts = self.opts
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[copy.pk]))
+
+    def make_copy(self, request, source):
+        raise NotImplementedError
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_copy"] = self.may_copy(request, obj)
+        if context["may_copy"]:
+            context["copy_url"] = reverse(f"admin:{self.copy_url_name()}", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
 class VersionedTextForm(forms.ModelForm):
     class Meta:
         fields = ["key", "language", "title", "body", "change_note"]
@@ -103,14 +217,14 @@ class VersionedTextForm(forms.ModelForm):
         return cleaned
 
 
-class VersionedTextAdmin(admin.ModelAdmin):
+class VersionedTextAdmin(OwnedTemplateAdmin):
     """Shared by GeneralTerms and ClauseTemplate: every save is a new version."""
 
     form = VersionedTextForm
     change_form_template = "admin/contracts/versioned_text_change_form.html"
-    list_display = ["key", "language", "version", "title", "change_note", "created_at", "created_by"]
+    list_display = ["key", "language", "version", "title", "whose", "change_note", "created_at", "created_by"]
     list_display_links = ["key", "title"]
-    list_filter = [VersionsFilter, "language"]
+    list_filter = [VersionsFilter, OwnerFilter, "language"]
     search_fields = ["key", "title", "body"]
     ordering = ["key", "language", "-version"]
     list_select_related = ["created_by"]
@@ -130,7 +244,7 @@ class VersionedTextAdmin(admin.ModelAdmin):
         return fields
 
     def is_current(self, obj) -> bool:
-        newest = type(obj).objects.filter(key=obj.key, language=obj.language).order_by("-version").first()
+        newest = type(obj).versions_of(owner_id=obj.owner_id, key=obj.key, language=obj.language).first()
         return newest is not None and newest.pk == obj.pk
 
     def has_change_permission(self, request, obj=None):
@@ -145,31 +259,45 @@ class VersionedTextAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and not set(form.changed_data) - {"change_note"}:
             return  # the form refuses this already; never write a version that says nothing new
+        if not change:
+            obj.owner = self.owner_for_new(request)
+        self.save_new_version(obj, request.user, as_copy=change)
+
+    @staticmethod
+    def save_new_version(obj, user, *, as_copy: bool) -> None:
+        """Insert `obj` as the next version of its owner's text (never overwriting a row)."""
         model = type(obj)
         with transaction.atomic():
             newest = (
-                model.objects.select_for_update()
-                .filter(key=obj.key, language=obj.language)
-                .order_by("-version")
-                .first()
+                model.versions_of(owner_id=obj.owner_id, key=obj.key, language=obj.language).select_for_update().first()
             )
-            if change:
+            if as_copy:
                 # Leave the edited row as it was and insert the edit as a new row.
                 obj.pk = None
                 obj._state.adding = True
             obj.version = (newest.version if newest else 0) + 1
-            obj.created_by = request.user
+            obj.created_by = user
             obj.created_at = timezone.now()
             obj.save(force_insert=True)
+
+    def make_copy(self, request, source):
+        model = type(source)
+        own = model.versions_of(owner_id=request.user.pk, key=source.key, language=source.language).first()
+        if own is not None:
+            return own, False
+        copy = model.objects.get(pk=source.pk)
+        copy.owner = request.user
+        copy.change_note = _("Copied from the install's default, version %(version)s") % {"version": source.version}
+        self.save_new_version(copy, request.user, as_copy=True)
+        return copy, True
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["placeholder_help"] = placeholder_help()
         if obj is not None:
             context["versions"] = (
                 type(obj)
-                .objects.filter(key=obj.key, language=obj.language)
+                .versions_of(owner_id=obj.owner_id, key=obj.key, language=obj.language)
                 .select_related("created_by")
-                .order_by("-version")
             )
             context["is_current"] = self.is_current(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -197,8 +325,18 @@ class GeneralTermsAdmin(VersionedTextAdmin):
 
 @admin.register(ClauseTemplate)
 class ClauseTemplateAdmin(VersionedTextAdmin):
-    list_display = ["key", "language", "version", "category", "title", "change_note", "created_at", "created_by"]
-    list_filter = [VersionsFilter, "language", "category"]
+    list_display = [
+        "key",
+        "language",
+        "version",
+        "category",
+        "title",
+        "whose",
+        "change_note",
+        "created_at",
+        "created_by",
+    ]
+    list_filter = [VersionsFilter, OwnerFilter, "language", "category"]
     text_fields = ["key", "language", "category", "title", "body", "change_note"]
 
 
@@ -210,11 +348,15 @@ class ContractTemplateForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        owner_id = self.instance.owner_id
         language, key = cleaned.get("language"), cleaned.get("general_terms_key")
-        if key and language and not GeneralTerms.objects.filter(key=key, language=language).exists():
+        terms = GeneralTerms.objects.filter(owned_or_default(owner_id), key=key, language=language)
+        if key and language and not terms.exists():
             self.add_error("general_terms_key", _("No general terms with this key in this language."))
         if cleaned.get("is_default") and language:
-            others = ContractTemplate.objects.filter(language=language, is_default=True).exclude(pk=self.instance.pk)
+            others = ContractTemplate.objects.filter(owner_id=owner_id, language=language, is_default=True).exclude(
+                pk=self.instance.pk
+            )
             if others.exists():
                 self.add_error(
                     "is_default",
@@ -225,11 +367,11 @@ class ContractTemplateForm(forms.ModelForm):
 
 
 @admin.register(ContractTemplate)
-class ContractTemplateAdmin(admin.ModelAdmin):
+class ContractTemplateAdmin(OwnedTemplateAdmin):
     form = ContractTemplateForm
     change_form_template = "admin/contracts/contracttemplate_change_form.html"
-    list_display = ["name", "language", "is_default", "general_terms_key", "clause_count"]
-    list_filter = ["language", "is_default"]
+    list_display = ["name", "language", "whose", "is_default", "general_terms_key", "clause_count"]
+    list_filter = [OwnerFilter, "language", "is_default"]
     search_fields = ["name"]
     readonly_fields = ["available_keys"]
     fields = ["name", "language", "is_default", "general_terms_key", "clause_keys", "available_keys"]
@@ -238,10 +380,21 @@ class ContractTemplateAdmin(admin.ModelAdmin):
     def clause_count(self, obj) -> int:
         return len(obj.clause_keys) if isinstance(obj.clause_keys, list) else 0
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        owner = obj.owner if obj is not None else self.owner_for_new(request)
+
+        class OwnedForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.instance.owner = owner  # checks (keys, one default) run for this owner
+
+        return OwnedForm
+
     @admin.display(description=_("clause keys you can use"))
     def available_keys(self, obj) -> str:
         language = obj.language if obj is not None and obj.pk else None
-        current = ClauseTemplate.current().order_by("language", "key")
+        current = ClauseTemplate.for_user(obj.owner_id if obj is not None else None).order_by("language", "key")
         if language:
             current = current.filter(language=language)
         return ", ".join(f"{c.key} ({c.language})" for c in current) or "—"
@@ -260,6 +413,21 @@ class ContractTemplateAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, template):
             raise PermissionDenied
         return pdf_response(preview_template_pdf(template, request.user), f"{template.name}-{template.language}")
+
+    def make_copy(self, request, source):
+        copy = ContractTemplate.objects.create(
+            owner=request.user,
+            name=source.name,
+            language=source.language,
+            general_terms_key=source.general_terms_key,
+            clause_keys=list(source.clause_keys),
+            # The copy is the freelancer's default when the original was the install's.
+            is_default=source.is_default
+            and not ContractTemplate.objects.filter(
+                owner=request.user, language=source.language, is_default=True
+            ).exists(),
+        )
+        return copy, True
 
 
 # -- the freelancer's business and rates ------------------------------------------------

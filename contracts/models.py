@@ -47,9 +47,30 @@ class Category(models.TextChoices):
     PAYMENT = "payment", _("Payment")
 
 
-class VersionedText(models.Model):
-    """Append-only versions of a named text: `key` groups them, the highest `version` is current."""
+def owned_or_default(user) -> Q:
+    """What a freelancer may use: their own templates and the install's defaults (no owner)."""
+    user_id = getattr(user, "pk", user)
+    return Q(owner__isnull=True) if user_id is None else Q(owner__isnull=True) | Q(owner_id=user_id)
 
+
+class VersionedText(models.Model):
+    """Append-only versions of a named text: `key` groups them, the highest `version` is current.
+
+    A text without an owner is one of the install's defaults, kept by the operator; a
+    freelancer's own text (their copy of a default, or a new one) has them as owner. For a
+    freelancer, their own text of a key replaces the default of that key.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("owner"),
+        help_text=_("Empty for the install's defaults."),
+    )
     key = models.SlugField(_("key"), max_length=60, help_text=_("Same key, same text across versions."))
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="nl")
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -69,12 +90,36 @@ class VersionedText(models.Model):
         return f"{self.title} ({self.language}, v{self.version})"
 
     @classmethod
+    def versions_of(cls, *, owner_id: int | None, key: str, language: str):
+        """Every version of one text of one owner (None: the install's default)."""
+        return cls.objects.filter(owner_id=owner_id, key=key, language=language).order_by("-version")
+
+    @classmethod
     def current(cls):
-        """The newest version of every key and language."""
-        newest = cls.objects.filter(key=models.OuterRef("key"), language=models.OuterRef("language")).order_by(
-            "-version"
+        """The newest version of every key and language, per owner (the defaults are one owner)."""
+        same_text = {"key": models.OuterRef("key"), "language": models.OuterRef("language")}
+        newer = cls.objects.filter(version__gt=models.OuterRef("version"), **same_text)
+        newer_default = newer.filter(owner__isnull=True)
+        newer_own = newer.filter(owner=models.OuterRef("owner"))
+        return cls.objects.filter(
+            Q(owner__isnull=True) & ~models.Exists(newer_default) | Q(owner__isnull=False) & ~models.Exists(newer_own)
         )
-        return cls.objects.filter(pk=models.Subquery(newest.values("pk")[:1]))
+
+    @classmethod
+    def for_user(cls, user):
+        """The current texts a freelancer uses: their own, and each default they have no own text for.
+
+        `user` may be a user, an id, or None (only the defaults).
+        """
+        user_id = getattr(user, "pk", user)
+        if user_id is None:
+            return cls.current().filter(owner__isnull=True)
+        own = cls.objects.filter(owner_id=user_id, key=models.OuterRef("key"), language=models.OuterRef("language"))
+        return cls.current().filter(Q(owner_id=user_id) | Q(owner__isnull=True) & ~models.Exists(own))
+
+    @property
+    def is_default(self) -> bool:
+        return self.owner_id is None
 
 
 class GeneralTerms(VersionedText):
@@ -82,7 +127,17 @@ class GeneralTerms(VersionedText):
         verbose_name = _("general terms")
         verbose_name_plural = _("general terms")
         constraints = [
-            models.UniqueConstraint("key", "language", "version", name="general_terms_version_unique"),
+            models.UniqueConstraint(
+                "key", "language", "version", condition=Q(owner__isnull=True), name="general_terms_version_unique"
+            ),
+            models.UniqueConstraint(
+                "owner",
+                "key",
+                "language",
+                "version",
+                condition=Q(owner__isnull=False),
+                name="own_general_terms_version_unique",
+            ),
         ]
 
 
@@ -93,13 +148,38 @@ class ClauseTemplate(VersionedText):
         verbose_name = _("clause template")
         verbose_name_plural = _("clause templates")
         constraints = [
-            models.UniqueConstraint("key", "language", "version", name="clause_template_version_unique"),
+            models.UniqueConstraint(
+                "key", "language", "version", condition=Q(owner__isnull=True), name="clause_template_version_unique"
+            ),
+            models.UniqueConstraint(
+                "owner",
+                "key",
+                "language",
+                "version",
+                condition=Q(owner__isnull=False),
+                name="own_clause_template_version_unique",
+            ),
         ]
 
 
 class ContractTemplate(models.Model):
-    """An ordered set of clause keys plus general terms, in one language."""
+    """An ordered set of clause keys plus general terms, in one language.
 
+    Without an owner it is one of the install's defaults; a freelancer's own template (a
+    copy of a default, or a new one) has them as owner. The keys resolve, for the
+    freelancer using the template, to their own text of that key, else the default's.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("owner"),
+        help_text=_("Empty for the install's defaults."),
+    )
     name = models.CharField(_("name"), max_length=200)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="nl")
     general_terms_key = models.SlugField(_("general terms (key)"), max_length=60, blank=True)
@@ -114,31 +194,56 @@ class ContractTemplate(models.Model):
         ordering = ["language", "name"]
         constraints = [
             models.UniqueConstraint(
-                "language", condition=Q(is_default=True), name="one_default_contract_template_per_language"
-            )
+                "language",
+                condition=Q(is_default=True, owner__isnull=True),
+                name="one_default_contract_template_per_language",
+            ),
+            models.UniqueConstraint(
+                "owner",
+                "language",
+                condition=Q(is_default=True, owner__isnull=False),
+                name="one_own_default_contract_template_per_language",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
 
+    @classmethod
+    def for_user(cls, user):
+        return cls.objects.filter(owned_or_default(user))
+
+    @classmethod
+    def default_for(cls, user, language: str) -> ContractTemplate | None:
+        """The freelancer's own default for the language, else the install's."""
+        candidates = cls.for_user(user).filter(language=language, is_default=True)
+        return min(candidates, key=lambda t: t.owner_id is None, default=None)
+
     def clean(self) -> None:
         if not isinstance(self.clause_keys, list) or not all(isinstance(k, str) for k in self.clause_keys):
             raise ValidationError({"clause_keys": _("Give a list of clause keys.")})
-        known = set(ClauseTemplate.objects.filter(language=self.language).values_list("key", flat=True))
+        known = set(
+            ClauseTemplate.objects.filter(owned_or_default(self.owner_id), language=self.language).values_list(
+                "key", flat=True
+            )
+        )
         unknown = [k for k in self.clause_keys if k not in known]
         if unknown:
             raise ValidationError(
                 {"clause_keys": _("No clause template with these keys: %(keys)s") % {"keys": ", ".join(unknown)}}
             )
 
-    def clauses(self) -> list[ClauseTemplate]:
-        current = {c.key: c for c in ClauseTemplate.current().filter(language=self.language)}
+    def clauses(self, user=None) -> list[ClauseTemplate]:
+        """The current clause of each key, as `user` (default: the template's owner) would use it."""
+        user = user if user is not None else self.owner_id
+        current = {c.key: c for c in ClauseTemplate.for_user(user).filter(language=self.language)}
         return [current[key] for key in self.clause_keys if key in current]
 
-    def general_terms(self) -> GeneralTerms | None:
+    def general_terms(self, user=None) -> GeneralTerms | None:
         if not self.general_terms_key:
             return None
-        return GeneralTerms.current().filter(key=self.general_terms_key, language=self.language).first()
+        user = user if user is not None else self.owner_id
+        return GeneralTerms.for_user(user).filter(key=self.general_terms_key, language=self.language).first()
 
 
 # -- the freelancer's business and rates ------------------------------------------------
@@ -470,6 +575,9 @@ class ContractAcceptance(ClientEvidence):
     decided_at = models.DateTimeField(_("accepted"))
     decision_ip = models.GenericIPAddressField(_("IP address of the acceptance"), null=True, blank=True)
     decision_user_agent = models.CharField(_("browser of the acceptance"), max_length=500, blank=True)
+
+    evidence_owner = "version__contract__project__owner"  # the freelancer whose evidence chain holds this row
+    evidence_related = ("version__snapshot", "version__snapshot_sha256")  # what was accepted: chained too
 
     class Meta:
         verbose_name = _("contract acceptance")

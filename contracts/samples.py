@@ -164,10 +164,11 @@ def create_sample_project(owner, language: str = "nl", *, today: date | None = N
 
 def contract_from_template(project: Project, template: ContractTemplate) -> Contract:
     """A draft contract with the template's current clauses copied in, ready to edit per client."""
+    owner = project.owner_id
     contract = Contract.objects.create(
-        project=project, template=template, language=template.language, general_terms=template.general_terms()
+        project=project, template=template, language=template.language, general_terms=template.general_terms(owner)
     )
-    copy_clauses(contract, template.clauses())
+    copy_clauses(contract, template.clauses(owner))
     return contract
 
 

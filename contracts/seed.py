@@ -42,7 +42,7 @@ def load_contract_templates(apps=None) -> Loaded:
     with transaction.atomic():
         for key, spec in defaults.CLAUSES.items():
             for language, text in _languages(spec):
-                if ClauseTemplate.objects.filter(key=key, language=language).exists():
+                if ClauseTemplate.objects.filter(owner__isnull=True, key=key, language=language).exists():
                     continue
                 validate_clause_body(text["body"])
                 ClauseTemplate.objects.create(
@@ -51,13 +51,13 @@ def load_contract_templates(apps=None) -> Loaded:
                 clauses += 1
         for key, spec in defaults.GENERAL_TERMS.items():
             for language, text in _languages(spec):
-                if GeneralTerms.objects.filter(key=key, language=language).exists():
+                if GeneralTerms.objects.filter(owner__isnull=True, key=key, language=language).exists():
                     continue
                 validate_clause_body(text["body"])
                 GeneralTerms.objects.create(key=key, language=language, version=1, **_text(text, language))
                 terms += 1
         for language, spec in defaults.CONTRACT_TEMPLATES.items():
-            if ContractTemplate.objects.filter(language=language, name=spec["name"]).exists():
+            if ContractTemplate.objects.filter(owner__isnull=True, language=language, name=spec["name"]).exists():
                 continue
             ContractTemplate.objects.create(
                 language=language,
@@ -65,7 +65,9 @@ def load_contract_templates(apps=None) -> Loaded:
                 general_terms_key=spec["general_terms_key"],
                 clause_keys=list(spec["clause_keys"]),
                 # Another template may have been made the default meanwhile: leave it so.
-                is_default=not ContractTemplate.objects.filter(language=language, is_default=True).exists(),
+                is_default=not ContractTemplate.objects.filter(
+                    owner__isnull=True, language=language, is_default=True
+                ).exists(),
             )
             templates += 1
     return Loaded(clauses, terms, templates)

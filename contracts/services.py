@@ -46,8 +46,9 @@ class VersionSuperseded(Exception):
 # -- creating and editing -------------------------------------------------------------------
 
 
-def default_template(language: str) -> ContractTemplate | None:
-    return ContractTemplate.objects.filter(language=language, is_default=True).first()
+def default_template(owner, language: str) -> ContractTemplate | None:
+    """The freelancer's own default contract template for the language, else the install's."""
+    return ContractTemplate.default_for(owner, language)
 
 
 def create_contract(project: Project, *, actor, template: ContractTemplate | None = None) -> Contract:
@@ -56,7 +57,9 @@ def create_contract(project: Project, *, actor, template: ContractTemplate | Non
         raise RuleViolation(_("This project already has a contract."))
     if project.status in (Project.Status.COMPLETED, Project.Status.STOPPED):
         raise RuleViolation(_("This project is closed; it gets no new contract."))
-    template = template or default_template(project.client.language)
+    template = template or default_template(project.owner_id, project.client.language)
+    if template.owner_id not in (None, project.owner_id):
+        raise RuleViolation(_("That contract template is not yours."))
     if template is None:
         raise RuleViolation(_("There is no default contract template in the client's language yet."))
     try:
@@ -65,7 +68,7 @@ def create_contract(project: Project, *, actor, template: ContractTemplate | Non
                 project=project,
                 template=template,
                 language=template.language,
-                general_terms=template.general_terms(),
+                general_terms=template.general_terms(project.owner_id),
             )
             ContractClause.objects.bulk_create(
                 ContractClause(
@@ -76,7 +79,7 @@ def create_contract(project: Project, *, actor, template: ContractTemplate | Non
                     body=source.body,
                     source=source,
                 )
-                for position, source in enumerate(template.clauses(), start=1)
+                for position, source in enumerate(template.clauses(project.owner_id), start=1)
             )
     except IntegrityError:  # another request created it a moment ago (OneToOne)
         raise RuleViolation(_("This project already has a contract.")) from None

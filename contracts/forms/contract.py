@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Category, ClauseTemplate, Contract, ContractClause, ContractTemplate
@@ -26,7 +27,10 @@ class CreateContractForm(forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        templates = ContractTemplate.objects.order_by("language", "name")
+        # The freelancer's own templates first, then the install's defaults.
+        templates = ContractTemplate.for_user(project.owner_id).order_by(
+            F("owner").asc(nulls_last=True), "language", "name"
+        )
         self.fields["template"].queryset = templates
         language = project.client.language
         default = next((t for t in templates if t.is_default and t.language == language), None)
@@ -78,7 +82,9 @@ class AddClauseForm(forms.Form):
 
     def __init__(self, *args, contract: Contract, **kwargs) -> None:
         super().__init__(*args, prefix="add", **kwargs)
-        self.fields["source"].queryset = ClauseTemplate.current().filter(language=contract.language).order_by("title")
+        owner_id = contract.project.owner_id
+        self.fields["source"].queryset = ClauseTemplate.for_user(owner_id).filter(language=contract.language)
+        self.fields["source"].queryset = self.fields["source"].queryset.order_by("title")
 
     def clean(self):
         data = super().clean()

@@ -148,7 +148,7 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
     context: dict = {"project": project, "contract": contract}
     if contract is None:
         context["create_form"] = bound.get("create") or CreateContractForm(project=project)
-        context["has_templates"] = ContractTemplate.objects.exists()
+        context["has_templates"] = ContractTemplate.for_user(project.owner_id).exists()
         return context
     contract.project = project
     versions = _version_rows(contract)
