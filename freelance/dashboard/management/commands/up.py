@@ -2,9 +2,17 @@
 
 Migrates, makes sure the demo login exists, then runs the web server, a Celery worker
 and Celery beat (and, when REDIS_URL is unset, the embedded redis-server) as child
-processes. Their output is shown with a prefix per process. Ctrl-C (or SIGTERM) stops
-every child's whole process group, the web server, worker and beat first and Redis
-last, so nothing is left running.
+processes. Their output is shown with a prefix per process.
+
+A child that stops unexpectedly is restarted on its own, after 1 s, then 2, 4, 8… up to
+30 s between tries while it keeps crashing (a child that ran a minute starts again at
+1 s); the others keep running. That includes the web server: a crashed worker or web
+server must not take the rest down (before, a dead worker stopped everything and mail in
+flight waited for the outbox sweep). More than CRASH_LIMIT crashes within CRASH_WINDOW are
+reported, and the restarts go on.
+
+Ctrl-C (or SIGTERM) stops every child's whole process group, the web server, worker and
+beat first and Redis last, so nothing is left running.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +39,11 @@ from freelance.demo import ensure_demo_data
 from freelance.lib import embedded_redis
 
 STOP_TIMEOUT = 15  # seconds a child gets to finish after SIGTERM, before SIGKILL
+BACKOFF_FIRST = 1.0  # seconds before the first restart of a crashed child
+BACKOFF_MAX = 30.0  # the wait doubles per crash up to this
+STABLE_AFTER = 60.0  # a child that ran this long before it stopped starts again at BACKOFF_FIRST
+CRASH_WINDOW = 300.0  # seconds; more than CRASH_LIMIT crashes within it are called out
+CRASH_LIMIT = 5
 
 
 class Shutdown(Exception):
@@ -39,7 +54,12 @@ class Shutdown(Exception):
 class Child:
     name: str
     process: subprocess.Popen
+    start: Callable[[], subprocess.Popen]  # starts it again after a crash
     pump: threading.Thread | None = field(default=None)
+    started_at: float = field(default_factory=time.monotonic)
+    backoff: float = BACKOFF_FIRST
+    restart_at: float | None = None  # set while a crashed child waits for its restart
+    crashes: deque = field(default_factory=deque)  # monotonic times of recent crashes
 
 
 class Command(BaseCommand):
@@ -62,7 +82,6 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, signal.default_int_handler),
             signal.signal(signal.SIGTERM, self.on_sigterm),
         )
-        exit_code = 0
         try:
             # Redis first: the demo data queues an email, which goes to the broker on commit.
             self.start_redis()
@@ -78,15 +97,13 @@ class Command(BaseCommand):
             url = f"http://{host}:{port}/"
             self.wait_for_web(url)
             self.print_banner(url, login, time.monotonic() - started)
-            exit_code = self.supervise()
+            self.supervise()
         except (KeyboardInterrupt, Shutdown):
             self.say("Stopping…")
         finally:
             self.stop_children()
             signal.signal(signal.SIGINT, previous_handlers[0])
             signal.signal(signal.SIGTERM, previous_handlers[1])
-        if exit_code:
-            raise CommandError("A process stopped unexpectedly; everything else was stopped too.", returncode=exit_code)
         self.say("Stopped. Nothing is left running.")
 
     # -- preparation -----------------------------------------------------------------
@@ -106,7 +123,9 @@ class Command(BaseCommand):
     def start_redis(self) -> None:
         if settings.EMBEDDED_REDIS and not embedded_redis.is_running(settings.REDIS_SOCKET):
             self.say(f"Starting the embedded Redis on {settings.REDIS_SOCKET}…")
-            self.adopt("redis", embedded_redis.start(settings.REDIS_SOCKET, **self.popen_kwargs(self.child_env())))
+            self.adopt(
+                "redis", lambda: embedded_redis.start(settings.REDIS_SOCKET, **self.popen_kwargs(self.child_env()))
+            )
 
     def start_children(self, host: str, port: int) -> None:
         env = self.child_env()
@@ -132,20 +151,23 @@ class Command(BaseCommand):
         }
 
     def spawn(self, name: str, argv: list[str], env: dict) -> None:
-        self.adopt(name, subprocess.Popen(argv, **self.popen_kwargs(env)))  # noqa: S603 - fixed argv
+        self.adopt(name, lambda: subprocess.Popen(argv, **self.popen_kwargs(env)))  # noqa: S603 - fixed argv
 
-    def adopt(self, name: str, process: subprocess.Popen) -> None:
-        child = Child(name, process)
-        child.pump = threading.Thread(target=self.pump, args=(child,), daemon=True)
-        child.pump.start()
+    def adopt(self, name: str, start: Callable[[], subprocess.Popen]) -> None:
+        child = Child(name, start(), start)
         self.children.append(child)
+        self.start_pump(child)
 
-    def pump(self, child: Child) -> None:
+    def start_pump(self, child: Child) -> None:
+        child.pump = threading.Thread(target=self.pump, args=(child.name, child.process.stdout), daemon=True)
+        child.pump.start()
+
+    def pump(self, name: str, stream) -> None:
         width = 6
-        for raw in iter(child.process.stdout.readline, b""):
+        for raw in iter(stream.readline, b""):
             line = raw.decode(errors="replace").rstrip()
             with self.output_lock:
-                self.stdout.write(f"{child.name:<{width}}| {line}")
+                self.stdout.write(f"{name:<{width}}| {line}")
 
     def wait_for_web(self, url: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -177,14 +199,57 @@ class Command(BaseCommand):
 
     # -- running and stopping --------------------------------------------------------------
 
-    def supervise(self) -> int:
+    def supervise(self) -> None:
+        """Restart whatever stops, until Ctrl-C or SIGTERM (which raise out of here)."""
         while True:
+            now = time.monotonic()
             for child in self.children:
-                code = child.process.poll()
-                if code is not None:
-                    self.stderr.write(f"{child.name} exited with code {code}.")
-                    return code or 1
-            time.sleep(0.3)
+                if child.restart_at is None and child.process.poll() is not None:
+                    self.crashed(child, now)
+                elif child.restart_at is not None and now >= child.restart_at:
+                    self.restart(child)
+            time.sleep(0.2)
+
+    def crashed(self, child: Child, now: float) -> None:
+        """Note the crash, clear what is left of its process group, and schedule the restart."""
+        code = child.process.returncode
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        self.signal_group(child, signal.SIGKILL)  # pool processes or stragglers of the dead child
+        if now - child.started_at >= STABLE_AFTER:
+            child.backoff = BACKOFF_FIRST
+        delay = child.backoff
+        child.backoff = min(child.backoff * 2, BACKOFF_MAX)
+        child.restart_at = now + delay
+        child.crashes.append(now)
+        while child.crashes and child.crashes[0] < now - CRASH_WINDOW:
+            child.crashes.popleft()
+        message = f"{child.name} stopped unexpectedly ({how}); restarting it in {delay:.0f} s."
+        if len(child.crashes) > CRASH_LIMIT:
+            message += (
+                f" It crashed {len(child.crashes)} times in {CRASH_WINDOW / 60:.0f} minutes: see its output above;"
+                " it will keep being restarted."
+            )
+        with self.output_lock:
+            self.stderr.write(message)
+
+    def restart(self, child: Child) -> None:
+        child.restart_at = None
+        child.started_at = time.monotonic()
+        try:
+            child.process = child.start()
+        except (OSError, RuntimeError) as error:  # e.g. the embedded Redis did not answer
+            with self.output_lock:
+                self.stderr.write(f"{child.name} did not start again: {error}")
+            self.crashed_to_start(child)
+            return
+        self.start_pump(child)
+        self.say(f"{child.name} restarted (pid {child.process.pid}).")
+
+    def crashed_to_start(self, child: Child) -> None:
+        now = time.monotonic()
+        child.restart_at = now + child.backoff
+        child.backoff = min(child.backoff * 2, BACKOFF_MAX)
+        child.crashes.append(now)
 
     def on_sigterm(self, signum, frame) -> None:
         raise Shutdown
