@@ -20,6 +20,7 @@ from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from freelance.documents.store import get as get_document
@@ -27,16 +28,45 @@ from freelance.lib import sealing
 
 # A secret link in a mail body: a client link (freelance.links, /l/<token>/) or a password
 # reset link (/accounts/password/reset/<uid>/<token>/); and its stored placeholder.
-LINK_TOKEN = re.compile(r"/(l/[A-Za-z0-9_\-]{20,}|accounts/password/reset/[A-Za-z0-9_\-]+/[A-Za-z0-9]+-[A-Za-z0-9]+)/")
+LINK_TOKEN = re.compile(
+    r"/(l/[A-Za-z0-9_\-]{20,}"
+    r"|accounts/invitation/[A-Za-z0-9_\-]{20,}"
+    r"|accounts/password/reset/[A-Za-z0-9_\-]+/[A-Za-z0-9]+-[A-Za-z0-9]+)/"
+)
 SEALED_LINK = re.compile(r"/\[sealed-link-(\d+)\]/")
 REMOVED_LINK = "/[link-removed-after-sending]/"
 
-# A queued row whose task has not run this long after it was due is re-enqueued: the
-# broker was down when it was queued, or the message got lost.
-QUEUED_GRACE = timedelta(minutes=2)
-# A row in "sending" this long has lost its worker (the SMTP timeout is 20 seconds).
-SENDING_TIMEOUT = timedelta(minutes=15)
 MAX_ERROR_LENGTH = 2000
+
+# The reasons the outbox itself writes in last_error: stored in English, shown translated
+# (OutgoingEmail.error_text). An SMTP server's own words are shown as they came.
+INTERRUPTED_ONCE = gettext_noop(
+    "The worker stopped while sending this mail; it may have gone out. Sending it once more."
+)
+INTERRUPTED_TWICE = gettext_noop(
+    "The worker stopped twice while sending this mail; it may have gone out twice. "
+    "Not sent again: check with the recipient, then use Send again if it is missing."
+)
+INTERRUPTED_LAST = gettext_noop(
+    "The worker stopped while sending this mail, on its last attempt; it may have gone out. Not sent again."
+)
+OUTBOX_REASONS = (INTERRUPTED_ONCE, INTERRUPTED_TWICE, INTERRUPTED_LAST)
+# A mail whose send was interrupted (its worker died while it was "sending") may or may not
+# have reached the SMTP server. It is retried this many times, so it goes out at most
+# MAX_INTERRUPTIONS + 1 = 2 times, each copy with the same Message-ID.
+MAX_INTERRUPTIONS = 1
+
+
+def queued_grace() -> timedelta:
+    """A queued row whose task has not run this long after it was due is re-enqueued: the
+    broker was down when it was queued, or the message got lost (EMAIL_QUEUED_GRACE)."""
+    return timedelta(seconds=getattr(settings, "EMAIL_QUEUED_GRACE", 120))
+
+
+def sending_timeout() -> timedelta:
+    """A row in "sending" this long has lost its worker (EMAIL_SENDING_TIMEOUT, 5 minutes by
+    default: well past the 20 s SMTP timeout per command and the render of a PDF attachment)."""
+    return timedelta(seconds=getattr(settings, "EMAIL_SENDING_TIMEOUT", 300))
 
 
 def validate_address_list(value) -> None:
@@ -65,6 +95,12 @@ def message_id_domain() -> str:
     return address.rpartition("@")[2] or urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
+def new_message_id() -> str:
+    """Fixed when the row is created and sent with every attempt: a receiving server (or the
+    client's mail program) can drop the second copy of a mail whose first send was cut off."""
+    return make_msgid(domain=message_id_domain())
+
+
 class OutgoingEmail(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -90,6 +126,9 @@ class OutgoingEmail(models.Model):
     sealed_links = models.TextField(_("sealed link tokens"), blank=True, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Attempts cut off mid-send (the worker died while the row was "sending"): each may have
+    # delivered the mail. Capped at MAX_INTERRUPTIONS, so a mail goes out at most twice.
+    interruptions = models.PositiveSmallIntegerField(_("interrupted attempts"), default=0, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     # When a queued row is due: now, or after the back-off of a failed attempt. The sweep
@@ -97,7 +136,7 @@ class OutgoingEmail(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, default=new_message_id)
 
     class Meta:
         verbose_name = _("outgoing email")
@@ -182,9 +221,14 @@ class OutgoingEmail(models.Model):
             return None
         return cls.objects.prefetch_related("attachments").get(pk=pk)
 
+    @property
+    def error_text(self) -> str:
+        """last_error as the freelancer reads it: the outbox's own reasons in their language."""
+        return gettext(self.last_error) if self.last_error in OUTBOX_REASONS else self.last_error
+
     def build_message(self, connection=None) -> EmailMultiAlternatives:
-        if not self.message_id:
-            self.message_id = make_msgid(domain=message_id_domain())
+        if not self.message_id:  # a row from before Message-IDs were fixed at creation
+            self.message_id = new_message_id()
             self.save(update_fields=["message_id"])
         message = EmailMultiAlternatives(
             subject=self.subject,
@@ -247,11 +291,12 @@ class OutgoingEmail(models.Model):
         requeued = (
             type(self)
             .objects.filter(pk=self.pk, status=self.Status.FAILED)
-            .update(status=self.Status.QUEUED, attempts=0, next_attempt_at=now, claimed_at=None)
+            .update(status=self.Status.QUEUED, attempts=0, interruptions=0, next_attempt_at=now, claimed_at=None)
         )
         if not requeued:
             return False
-        self.status, self.attempts, self.next_attempt_at, self.claimed_at = self.Status.QUEUED, 0, now, None
+        self.status, self.attempts, self.interruptions = self.Status.QUEUED, 0, 0
+        self.next_attempt_at, self.claimed_at = now, None
         return True
 
     # -- the sweep ---------------------------------------------------------------------------
@@ -260,37 +305,50 @@ class OutgoingEmail(models.Model):
     def stale(cls, now=None) -> Q:
         """Rows whose task is lost: queued and overdue, or stuck in sending."""
         now = now or timezone.now()
-        return Q(status=cls.Status.QUEUED, next_attempt_at__lt=now - QUEUED_GRACE) | Q(
-            status=cls.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
+        return Q(status=cls.Status.QUEUED, next_attempt_at__lt=now - queued_grace()) | Q(
+            status=cls.Status.SENDING, claimed_at__lt=now - sending_timeout()
+        )
+
+    @classmethod
+    def is_worn_out(cls, status: str, attempts: int, interruptions: int) -> bool:
+        """A stale row the sweep fails instead of re-queueing: stuck in sending after an
+        earlier interruption, or on its last attempt."""
+        return status == cls.Status.SENDING and (
+            interruptions >= MAX_INTERRUPTIONS or attempts > settings.EMAIL_MAX_RETRIES
         )
 
     @classmethod
     def reset_stale(cls, pks: list[int], now=None) -> None:
         """One UPDATE for a batch: stale rows become queued and due now (so the next sweep
-        leaves them alone for QUEUED_GRACE); a stuck row that has used up its attempts fails.
+        leaves them alone for EMAIL_QUEUED_GRACE); a stuck row that was interrupted before,
+        or has used up its attempts, fails (``is_worn_out``).
 
         Re-queueing a stuck "sending" row is the one case where a mail can go out twice:
         the worker may have died after the SMTP server accepted the mail but before it
-        wrote "sent". That is the price of never losing a mail.
+        wrote "sent". That is the price of never losing a mail; the interruption cap makes
+        twice the most, and the fixed Message-ID lets the receiving side drop the copy.
         """
         now = now or timezone.now()
+        stuck = Q(status=cls.Status.SENDING)
+        interrupted_before = stuck & Q(interruptions__gte=MAX_INTERRUPTIONS)
+        last_attempt = stuck & Q(attempts__gt=settings.EMAIL_MAX_RETRIES)
         cls.objects.filter(cls.stale(now), pk__in=pks).update(
             status=Case(
-                When(
-                    status=cls.Status.SENDING,
-                    attempts__gt=settings.EMAIL_MAX_RETRIES,
-                    then=Value(cls.Status.FAILED),
-                ),
+                When(interrupted_before | last_attempt, then=Value(cls.Status.FAILED)),
                 default=Value(cls.Status.QUEUED),
                 output_field=models.CharField(),
             ),
             last_error=Case(
-                When(
-                    status=cls.Status.SENDING,
-                    then=Value("The worker stopped while sending this mail; it may have gone out."),
-                ),
+                When(interrupted_before, then=Value(INTERRUPTED_TWICE)),
+                When(last_attempt, then=Value(INTERRUPTED_LAST)),
+                When(stuck, then=Value(INTERRUPTED_ONCE)),
                 default=F("last_error"),
                 output_field=models.TextField(),
+            ),
+            interruptions=Case(
+                When(stuck, then=F("interruptions") + 1),
+                default=F("interruptions"),
+                output_field=models.PositiveSmallIntegerField(),
             ),
             next_attempt_at=now,
         )

@@ -66,14 +66,16 @@ def sweep_outbox() -> int:
         batch = list(
             OutgoingEmail.objects.filter(OutgoingEmail.stale(now), pk__gt=last_pk)
             .order_by("pk")
-            .values_list("pk", "status", "attempts")[:SWEEP_BATCH_SIZE]
+            .values_list("pk", "status", "attempts", "interruptions")[:SWEEP_BATCH_SIZE]
         )
         if not batch:
             break
-        OutgoingEmail.reset_stale([pk for pk, _status, _attempts in batch], now)
-        for pk, status, attempts in batch:
-            if status == OutgoingEmail.Status.SENDING and attempts > settings.EMAIL_MAX_RETRIES:
-                continue  # reset_stale marked it failed
+        OutgoingEmail.reset_stale([pk for pk, *_rest in batch], now)
+        for pk, status, attempts, interruptions in batch:
+            if OutgoingEmail.is_worn_out(status, attempts, interruptions):
+                # reset_stale marked it failed: sending again could make a third copy.
+                logger.warning("email %s stuck in sending again or on its last attempt: failed, not resent", pk)
+                continue
             send_email.delay(pk)
             enqueued += 1
         last_pk = batch[-1][0]

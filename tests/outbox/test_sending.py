@@ -242,13 +242,19 @@ def test_the_sweep_re_enqueues_lost_and_stuck_mail_only(alice, enqueued, setting
     sent = make(alice, Status.SENT, created_at=long_ago)
     failed = make(alice, Status.FAILED, created_at=long_ago, next_attempt_at=long_ago)
     worn_out = make(alice, Status.SENDING, attempts=6, claimed_at=now - timedelta(minutes=20), created_at=long_ago)
+    twice = make(
+        alice, Status.SENDING, attempts=2, interruptions=1, claimed_at=now - timedelta(minutes=6), created_at=long_ago
+    )
 
     assert sweep_outbox() == 2
     assert sorted(enqueued_pks(enqueued)) == sorted([lost.pk, stuck.pk])
 
     assert status_of(stuck) == Status.QUEUED, "so that the re-enqueued task can claim it"
     assert "stopped while sending" in stuck.last_error
+    assert stuck.interruptions == 1
     assert status_of(worn_out) == Status.FAILED, "no endless resending of a mail that kills its worker"
+    assert status_of(twice) == Status.FAILED, "interrupted twice: it may have gone out twice, never a third time"
+    assert "stopped twice" in twice.last_error
     untouched = {fresh: Status.QUEUED, backing_off: Status.QUEUED, sending: Status.SENDING}
     untouched |= {sent: Status.SENT, failed: Status.FAILED}
     for email, status in untouched.items():
