@@ -40,14 +40,18 @@ def ensure_demo_data() -> DemoLogin:
             "first_name": "Sanne",
             "last_name": "de Vries",
             "email": "sanne@example.nl",
-            # Staff and superuser: the demo freelancer also edits contract templates in the admin.
+            # A freelancer, not the operator: staff, so the admin opens for their own contract
+            # templates (and the install's defaults, read-only), and nothing else.
             "is_staff": True,
-            "is_superuser": True,
+            "is_superuser": False,
         },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    elif user.is_superuser:  # made by an earlier version as a superuser: a freelancer now
+        user.is_superuser = False
+        user.save(update_fields=["is_superuser"])
     if not user.clients.exists():
         create_demo_projects(user)
     return DemoLogin(username=DEMO_USERNAME, password=DEMO_PASSWORD, created=created)
