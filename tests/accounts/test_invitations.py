@@ -195,3 +195,16 @@ def test_open_signup_makes_a_freelancer_when_allowed(client, settings):
     assert response.status_code == 302
     carla = get_user_model().objects.get(username="carla")
     assert (carla.is_staff, carla.is_superuser) == (True, False)
+
+
+def test_an_old_superuser_login_becomes_a_freelancer(django_user_model, operator, capsys):
+    old = django_user_model.objects.create_superuser("sanne", "sanne@example.nl", "x")
+    call_command("make_freelancer", "sanne")
+    old.refresh_from_db()
+    assert (old.is_staff, old.is_superuser) == (True, False)
+
+    from django.core.management.base import CommandError
+
+    operator.is_superuser = True
+    with pytest.raises(CommandError, match="only operator"):
+        call_command("make_freelancer", "root")
