@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from ipaddress import ip_address
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from freelance.lib.rules import AppendOnly
 from freelance.lib.tokens import new_token, token_hash
 
 
@@ -171,3 +173,36 @@ class ClientLink(models.Model):
         if revoked:
             self.revoked_at, self.revoked_reason = now, reason[:200]
         return bool(revoked)
+
+
+class LinkVisit(AppendOnly):
+    """One opening of a client link (/l/<token>/): when, from where, with which browser.
+
+    Append-only, and never the token. Written for known links only, whatever their state;
+    unknown tokens are junk and only count towards the rate limit. It is a log, not
+    business state: the link itself stays untouched by a GET.
+    """
+
+    link = models.ForeignKey(ClientLink, on_delete=models.PROTECT, related_name="visits")
+    at = models.DateTimeField(_("opened"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    method = models.CharField(_("method"), max_length=7)
+    state = models.CharField(_("link state"), max_length=10, choices=ClientLink.State)
+
+    class Meta:
+        verbose_name = _("link visit")
+        verbose_name_plural = _("link visits")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["link", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.at:%Y-%m-%d %H:%M:%S} {self.ip or '-'}"
+
+    @classmethod
+    def log(cls, link: ClientLink, *, method: str, ip: str, user_agent: str) -> LinkVisit:
+        try:
+            ip = str(ip_address(ip))
+        except ValueError:
+            ip = None  # not an address (a forwarded header can say anything): keep the rest
+        return cls.objects.create(link=link, method=method[:7], ip=ip, user_agent=user_agent[:300], state=link.state)

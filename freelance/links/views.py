@@ -1,6 +1,7 @@
 """The public side of client links: no login, GET never changes state.
 
-/l/<token>/   checks the token, remembers in the session that this browser holds it
+/l/<token>/   checks the token, logs the visit (time, IP, browser; never the token),
+              remembers in the session that this browser holds it
               (the time, IP and user agent of the view, for the evidence), and
               redirects to /c/<public id>/, so the token never sits in the address bar,
               the history or a Referer header.
@@ -21,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from freelance.lib.http import client_ip, user_agent
-from freelance.links.models import ClientLink
+from freelance.links.models import ClientLink, LinkVisit
 from freelance.links.registry import page_for
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
             return unavailable(request, "too_many")
         count_failure(request)
         return unavailable(request, "unknown")
+    LinkVisit.log(link, method=request.method, ip=client_ip(request), user_agent=user_agent(request))
     if not link.is_valid:
         return unavailable(request, link.state, link)
     visits = request.session.get(SESSION_KEY, {})
