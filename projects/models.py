@@ -956,6 +956,8 @@ class Acceptance(ClientEvidence):
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     viewed_at = models.DateTimeField(_("page opened"))  # always known: the decision time if nothing else
 
+    evidence_owner = "phase__project__owner"  # the freelancer whose evidence chain holds this row
+
     class Meta:
         verbose_name = _("acceptance")
         verbose_name_plural = _("acceptances")
@@ -1213,6 +1215,7 @@ class ChangeDecision(ClientEvidence):
     note = models.TextField(_("note"), blank=True)
 
     view_defaults_to_decision = False  # a decision recorded by the freelancer has no view
+    evidence_owner = "change_request__project__owner"  # the freelancer whose evidence chain holds this row
 
     class Meta:
         verbose_name = _("decision on a wish")

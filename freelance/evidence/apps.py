@@ -9,3 +9,6 @@ class EvidenceConfig(AppConfig):
     label = "evidence"
     verbose_name = _("Evidence")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from freelance.evidence import chain  # noqa: F401  (connects the receiver that chains new evidence)

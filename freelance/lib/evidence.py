@@ -4,6 +4,10 @@ Who (the contact the single-use link went to), what exactly they saw (a canonica
 snapshot and its SHA-256), and when and from where (time, IP address and browser of the
 view and of the decision). ``Acceptance``, ``ChangeDecision`` and ``ContractAcceptance``
 all build on ``ClientEvidence`` and fill it with ``evidence_fields``.
+
+Every row is inserted in one transaction with its place in the freelancer's evidence
+chain: ``save()`` sends ``recorded`` inside that transaction, and ``freelance.evidence``
+appends the row to the owner's hash chain there (``freelance/evidence/chain.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import models
+from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +32,11 @@ class Meta:
     at: datetime
     ip: str
     user_agent: str
+
+
+# Sent by ClientEvidence.save() inside the transaction that inserts the row (instance=).
+# freelance.evidence chains the row there; a failure rolls the decision back with it.
+recorded = Signal()
 
 
 class SnapshotChanged(Exception):
@@ -73,8 +83,25 @@ class ClientEvidence(AppendOnly):
     snapshot = models.JSONField(_("what was shown"))
     snapshot_sha256 = models.CharField(_("SHA-256 of what was shown"), max_length=64)
 
+    # Whose evidence chain a row joins: the lookup from the row to the freelancer (a user),
+    # e.g. "phase__project__owner". Every concrete subclass sets it.
+    evidence_owner: str = ""
+    # Values of related rows the chain covers as well, as lookups: what a row means but
+    # does not store itself (a contract acceptance: the SHA-256 of the accepted version).
+    evidence_related: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        """Insert the row and chain it, in one transaction: neither exists without the other."""
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            recorded.send(sender=type(self), instance=self)
+
+    def evidence_owner_id(self) -> int:
+        """The id of the freelancer whose chain this row is in, read through ``evidence_owner``."""
+        return type(self)._default_manager.filter(pk=self.pk).values_list(self.evidence_owner, flat=True).get()
 
     @classmethod
     def record(cls, *, visit: dict, meta: Meta, snapshot: dict | None = None, **fields):
