@@ -10,8 +10,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from django.contrib import admin
         from django.contrib.auth.signals import user_logged_in
 
-        from freelance.accounts import sessions
+        from freelance.accounts import mfa, sessions
 
         user_logged_in.connect(sessions.start, dispatch_uid="accounts.sessions.start")
+        user_logged_in.connect(mfa.record_login, dispatch_uid="accounts.mfa.record_login")
+        mfa.guard_admin(admin.site)  # the admin's login is the app's, and it asks for the second step

@@ -3,10 +3,15 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from freelance.accounts import views
+from freelance.accounts import mfa, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", mfa.login_code, name="login_code"),
+    path("two-factor/", mfa.two_factor, name="two_factor"),
+    path("two-factor/recovery-codes/", mfa.two_factor_codes, name="two_factor_codes"),
+    path("two-factor/recovery-codes/new/", mfa.two_factor_regenerate, name="two_factor_regenerate"),
+    path("two-factor/disable/", mfa.two_factor_disable, name="two_factor_disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

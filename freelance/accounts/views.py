@@ -9,12 +9,25 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from freelance.accounts import sessions
+from freelance.accounts import mfa, sessions
 from freelance.accounts.forms import OutboxPasswordResetForm
 
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if mfa.is_enabled(user):
+            # The password was right; the code step (mfa.login_code) logs the user in.
+            mfa.start_pending(self.request, user, self.get_redirect_url())
+            return redirect("login_code")
+        return super().form_valid(form)
+
+    def get_initial(self):
+        # After a login sent back to the start (wrong codes, too slow), the username is kept.
+        username = self.request.session.pop(mfa.USERNAME_KEY, None)
+        return {"username": username} if isinstance(username, str) else {}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-LOGIN_URLS = ["/accounts/login/", "/admin/login/"]
+LOGIN_URLS = ["/accounts/login/"]  # the only login form: /admin/login/ redirects to it (test_mfa.py)
 
 
 def attempt(client: Client, url: str, password: str, username: str = "alice", **extra):
