@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from projects.client_page import issue_project_page_link
+from tests.conftest import verify_second_factor
 from tests.factories import ContactFactory, project_with_phases
 from tests.outbox.conftest import OutgoingEmailFactory
 
@@ -88,7 +89,9 @@ def test_a_public_client_page_has_the_policy(alice):
 
 
 def test_the_admin_has_the_policy(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", "root@example.nl", "x"))
+    root = django_user_model.objects.create_superuser("root", "root@example.nl", "x")
+    client.force_login(root)
+    verify_second_factor(client, root)  # the operator reaches the admin only so
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200
     assert_the_app_policy(response)

@@ -8,6 +8,8 @@ import re
 from datetime import date
 
 import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from freelance.outbox.models import OutgoingEmail
@@ -82,6 +84,7 @@ def test_the_pages_work_under_the_policy_and_report_no_violation(
 ):
     alice.is_staff = alice.is_superuser = True
     alice.save()
+    app = TOTPDevice.objects.create(user=alice, name="authenticator app", confirmed=True)  # the operator's
     watch = Watch(page.context)
 
     # The login form posts to our own origin (form-action 'self').
@@ -89,6 +92,8 @@ def test_the_pages_work_under_the_policy_and_report_no_violation(
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(f"{totp(app.bin_key):06d}")  # the second step (test_mfa_browser.py)
+    page.get_by_role("button", name="Verify").click()
 
     # The project page: the server-drawn SVG timeline, styled from project.css only.
     expect(page.get_by_role("img", name=re.compile("Timeline"))).to_be_visible()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from freelance.outbox.models import OutgoingEmail
 from freelance.outbox.queue import queue_email
 from freelance.outbox.tasks import send_email
+from tests.conftest import verify_second_factor
 from tests.outbox.conftest import PDF, TEXT_ONLY_TEMPLATE, OutgoingAttachmentFactory, OutgoingEmailFactory
 
 pytestmark = pytest.mark.django_db
@@ -275,6 +276,7 @@ def test_send_again_needs_post(alice_client, alice):
 def test_the_admin_shows_mail_read_only(client, django_user_model, alice):
     admin = django_user_model.objects.create_superuser("root", "root@example.nl", "pw")
     client.force_login(admin)
+    verify_second_factor(client, admin)  # the operator reaches the admin only so
     email = OutgoingAttachmentFactory(email__owner=alice).email
     assert client.get(reverse("admin:outbox_outgoingemail_changelist"), {"q": "bakkerij"}).status_code == 200
     assert client.get(reverse("admin:outbox_outgoingemail_changelist"), {"status__exact": "queued"}).status_code == 200

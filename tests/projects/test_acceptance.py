@@ -15,6 +15,7 @@ from freelance.links.models import ClientLink
 from freelance.outbox.models import OutgoingEmail
 from projects import acceptance as flow
 from projects.models import Acceptance, AcceptanceRequest, Phase, PhaseEvent
+from tests.conftest import verify_second_factor
 from tests.factories import ContactFactory, project_with_phases
 from tests.helpers import pdf_to_text
 
@@ -415,6 +416,7 @@ def test_the_admin_shows_evidence_read_only(sent, django_user_model, client):
     )
     root = django_user_model.objects.create_superuser("root", "root@example.nl", "x")
     client.force_login(root)
+    verify_second_factor(client, root)  # the operator reaches the admin only so
     evidence = Acceptance.objects.get()
     assert client.get("/admin/projects/acceptance/").status_code == 200
     page = client.get(f"/admin/projects/acceptance/{evidence.pk}/change/")
