@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "freelance.links",
     "freelance.reminders",
     "freelance.evidence",
+    "freelance.export",
     "projects",
     "contracts",
     "axes",
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "freelance.accounts.middleware.TwoFactorMiddleware",  # the operator only with a second factor
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -205,6 +207,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # EMAIL_RETRY_BASE_SECONDS * 2**n seconds after the n-th attempt; then the mail is "failed".
 EMAIL_MAX_RETRIES = env_int("EMAIL_MAX_RETRIES", 5, minimum=0)
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=0)
+# The outbox sweep (every minute): a row still "sending" EMAIL_SENDING_TIMEOUT seconds after
+# its claim lost its worker and is sent once more (at most once: then it fails, see
+# freelance/outbox/models.py); a queued row whose task has not run EMAIL_QUEUED_GRACE seconds
+# after it was due is re-enqueued. The timeout must exceed EMAIL_TIMEOUT (20 s per SMTP command).
+EMAIL_SENDING_TIMEOUT = env_int("EMAIL_SENDING_TIMEOUT", 300, minimum=1)
+EMAIL_QUEUED_GRACE = env_int("EMAIL_QUEUED_GRACE", 120, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -240,6 +248,10 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 # SESSION_IDLE_MINUTES without a request ends one sooner (freelance/accounts/sessions.py).
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
+# Accounts: the operator invites freelancers (an emailed link, single use, INVITATION_DAYS
+# valid). OPEN_SIGNUP lets anyone make a freelancer account at /accounts/signup/.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1)
+OPEN_SIGNUP = env_bool("OPEN_SIGNUP", False)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

@@ -16,9 +16,11 @@ urlpatterns = [
     path("", dashboard_views.dashboard, name="dashboard"),
     path("health/", dashboard_views.health, name="health"),
     path("accounts/", include("freelance.accounts.urls")),
+    path("accounts/records/", include("freelance.export.urls")),
     # Hours are recorded on the project pages, so their routes keep the projects: names.
     path("", include((projects.urls.urlpatterns + contracts.urls.time_urlpatterns, "projects"))),
     path("", include("freelance.links.urls")),
+    path("", include("freelance.evidence.urls")),
     path("", include("contracts.urls")),
     path("mail/", include("freelance.outbox.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

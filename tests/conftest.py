@@ -57,6 +57,26 @@ def alice_client(client, alice):
     return client
 
 
+def verify_second_factor(client, user) -> None:
+    """Mark the client's session as past the second step, as a code from the app would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """The operator (a superuser), logged in with their second factor, as the admin requires."""
+    client.force_login(admin_user)
+    verify_second_factor(client, admin_user)
+    return client
+
+
 # -- Redis ---------------------------------------------------------------------------
 
 

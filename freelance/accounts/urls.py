@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from freelance.accounts import mfa, views
+from freelance.accounts import invitations, mfa, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("two-factor/recovery-codes/", mfa.two_factor_codes, name="two_factor_codes"),
     path("two-factor/recovery-codes/new/", mfa.two_factor_regenerate, name="two_factor_regenerate"),
     path("two-factor/disable/", mfa.two_factor_disable, name="two_factor_disable"),
+    path("invitation/<str:token>/", invitations.invitation, name="invitation"),
+    path("signup/", invitations.signup, name="signup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
