@@ -56,9 +56,19 @@ def client_url(client: Client, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+def longest_searched_value() -> int:
+    """No name, city or email is longer than this, so a longer query matches nothing."""
+    fields = [Client._meta.get_field("name"), Client._meta.get_field("city")]
+    fields += [Contact._meta.get_field("name"), Contact._meta.get_field("email")]
+    return max(f.max_length for f in fields)
+
+
 def search_clients(owner, query: str) -> QuerySet[Client]:
     clients = Client.objects.filter(owner=owner)
-    if query:
+    if len(query) > longest_searched_value():
+        # Nothing contains a longer string, and SQLite refuses a LIKE pattern of 50,000 bytes (a 500).
+        clients = clients.none()
+    elif query:
         matching_contacts = Contact.objects.filter(client=OuterRef("pk")).filter(
             Q(name__icontains=query) | Q(email__icontains=query)
         )

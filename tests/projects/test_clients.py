@@ -848,3 +848,13 @@ def test_in_a_browser_search_and_inline_contacts_work_without_reloading(page, li
     contact = Contact.objects.get(name="Jan Jansen")
     assert contact.last_spoken_on == timezone.localdate()
     assert sorted(Contact.objects.values_list("name", flat=True)) == ["Jan Jansen", "Petra"]
+
+
+def test_a_search_of_100000_characters_finds_nothing_and_keeps_the_query(alice_client, alice):
+    ClientFactory(owner=alice, name="Bakkerij Korst")
+    query = "Korst" + "x" * 100_000  # SQLite refuses a LIKE pattern this long: it was a 500
+    response = alice_client.get(reverse("projects:client_list"), {"q": query})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Bakkerij Korst" not in page
+    assert f'value="{query}"' in page
