@@ -188,7 +188,7 @@ class DrillWorkers:
         self.log_dir = log_dir
         self.processes: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, redis_url: str | None = None, **extra_env: str) -> subprocess.Popen:
+    def start(self, redis_url: str | None = None, *, wait: bool = True, **extra_env: str) -> subprocess.Popen:
         number = len(self.processes) + 1
         env = {
             **os.environ,
@@ -211,9 +211,14 @@ class DrillWorkers:
                 cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         self.processes.append((process, log_path))
-        ready = wait_until(lambda: b" ready." in log_path.read_bytes() or process.poll() is not None, timeout=60)
-        assert ready and process.poll() is None, f"worker {number} did not start:\n{self.log(process)}"
+        if wait:
+            self.wait_ready(process)
         return process
+
+    def wait_ready(self, process: subprocess.Popen) -> None:
+        log_path = next(path for candidate, path in self.processes if candidate is process)
+        ready = wait_until(lambda: b" ready." in log_path.read_bytes() or process.poll() is not None, timeout=60)
+        assert ready and process.poll() is None, f"the worker did not start:\n{self.log(process)}"
 
     def log(self, process: subprocess.Popen) -> str:
         for candidate, path in self.processes:
