@@ -43,6 +43,8 @@ OWNER_PATHS: dict[str, str] = {
     "axes.accessattempt": "username",  # by user name, not a foreign key
     "axes.accesslog": "username",
     "axes.accessfailurelog": "username",
+    "axes.accessattemptexpiration": "access_attempt__username",
+    "accounts.invitation": "account",  # the account the invitation made
     "projects.client": "owner",
     "projects.contact": "client__owner",
     "projects.project": "owner",
@@ -73,6 +75,8 @@ OWNER_PATHS: dict[str, str] = {
     "contracts.gateoverride": "owner",
     "documents.storeddocument": "owner",
     "links.clientlink": "owner",
+    "links.linkvisit": "link__owner",
+    "evidence.evidenceentry": "owner",
     "outbox.outgoingemail": "owner",
     "outbox.outgoingattachment": "email__owner",
     "reminders.reminder": "owner",
@@ -115,8 +119,8 @@ def rows_of(model, user) -> models.QuerySet:
         return manager(model).none()
     if label(model) in INSTALL_DEFAULTS and not has_field(model, "owner"):
         return manager(model).none()  # before templates had owners: all of them were defaults
-    if path == "username":
-        return manager(model).filter(username=user.get_username())
+    if path.endswith("username"):
+        return manager(model).filter(**{path: user.get_username()})
     if path == "pk":
         return manager(model).filter(pk=user.pk)
     return manager(model).filter(**{path: user})
@@ -198,6 +202,7 @@ ALICE_CLAUSE = "Zwanenveer-clausule: alleen Alice spreekt dit af"
 ALICE_TERMS = "Kraanvogel-voorwaarden van Alice"
 ALICE_TEMPLATE = "Reigerdons contractsjabloon van Alice"
 ALICE_MAIL_NOTE = "Het ontwerp staat op de testomgeving"
+BOB_CLAUSE = "Bobs eigen clausule"
 
 
 @dataclass
@@ -211,11 +216,24 @@ class World:
     notes: list[str] = field(default_factory=list)
 
 
-def grant_freelancer_permissions(user) -> None:
-    """Every permission on the app's own models: even with all of them, a staff freelancer
-    must see none of another freelancer's rows; scoping may not rest on withheld permissions."""
-    own_apps = ["projects", "contracts", "links", "outbox", "documents", "reminders", "dashboard"]
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=own_apps))
+def make_freelancer(user, *, every_permission: bool = False) -> None:
+    """Make ``user`` a freelancer the way the product does (accounts.invitations.make_freelancer:
+    staff, so the admin opens for their own templates, and no model permissions).
+
+    ``every_permission`` also grants every permission on the app's own models: the stricter
+    audit, where scoping may not rest on withheld permissions (an operator who ticks "can view
+    client" for a freelancer must not open every freelancer's clients to them).
+    """
+    from freelance.accounts.invitations import make_freelancer as product_make_freelancer
+
+    class Saved:
+        def save(self, commit=True):
+            return user
+
+    product_make_freelancer(Saved())
+    if every_permission:
+        own_apps = ["projects", "contracts", "links", "outbox", "documents", "reminders", "dashboard", "evidence"]
+        user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=own_apps))
 
 
 def _links_in_mail(owner, kind: str) -> list[str]:
@@ -327,6 +345,16 @@ def build_alice(alice) -> dict[str, str]:
         owner=alice, client=hotel, action=GateOverride.Action.values[0], reason="Kraanvogel: afgesproken met Linda"
     )
     _devices_and_logins(alice)
+    # The invitation alice's account was made from.
+    from freelance.accounts.models import Invitation
+
+    Invitation.objects.create(
+        email=alice.email,
+        token_hash=hashlib.sha256(b"alice's invitation").hexdigest(),
+        expires_at=timezone.now() + timedelta(days=7),
+        accepted_at=timezone.now(),
+        account=alice,
+    )
     assert Contact.objects.filter(client__owner=alice).exists()
     return tokens
 
@@ -391,7 +419,7 @@ def build_bob(bob) -> None:
     from projects import bucket
 
     bucket.add_wish(project, title="Bobs wens", actor=bob)
-    _own_templates(bob, clause="Bobs eigen clausule", terms="Bobs voorwaarden", template="Bobs sjabloon", key="bob")
+    _own_templates(bob, clause=BOB_CLAUSE, terms="Bobs voorwaarden", template="Bobs sjabloon", key="bob")
     services.create_contract(project, actor=bob)
     time_entries.record_time(project, actor=bob, day=date.today(), hours=Decimal("2"), note="Bobs uren")
     invoice = invoices._new_draft(project)
@@ -425,10 +453,9 @@ def collect_markers(alice) -> list[str]:
     return sorted({m for m in markers if m and len(m) >= 6})
 
 
-def build_world(alice, bob) -> World:
-    bob.is_staff = True
-    bob.save(update_fields=["is_staff"])
-    grant_freelancer_permissions(bob)
+def build_world(alice, bob, *, every_permission: bool = False) -> World:
+    make_freelancer(alice)
+    make_freelancer(bob, every_permission=every_permission)
     bob = get_user_model().objects.get(pk=bob.pk)  # drop the permission cache
     tokens = build_alice(alice)
     build_bob(bob)

@@ -2,12 +2,16 @@
 
 Every URL pattern (the app's, the client pages', the accounts', and every one of the admin's)
 is filled with each id of alice's objects that its parameters can refer to, and requested by
-bob, a logged-in staff freelancer with every permission on the app's models: a GET, and an
-empty POST. Each answer must refuse (403, 404, 405, or a redirect to a page that is itself
-clean), no answer may contain any of alice's distinctive strings (names, IBAN, invoice
-numbers, her own clause and template texts, a mail's text), and afterwards no row in the
-database has changed. Pages without an id (lists, the admin's changelists, add forms and
-autocomplete) and bob's own pages are read too: they must not list anything of alice's.
+bob, a logged-in freelancer made the way the product makes one (staff, so the admin opens for
+his own templates; no model permissions): a GET, and an empty POST. Each answer must refuse
+(403, 404, 405, 410, 429, or a redirect to a page that is itself clean), no answer may contain
+any of alice's distinctive strings (names, IBAN, invoice numbers, her own clause and template
+texts, a mail's text), and afterwards no row but bob's own has changed. Pages without an id
+(lists, the admin's changelists, add forms and autocomplete) and bob's own pages are read too:
+they must not list anything of alice's.
+
+TENANCY_AUDIT_EVERY_PERMISSION=1 runs the stricter audit: bob also holds every permission on
+the app's models, so the admin must scope by owner, not by withheld permissions.
 
 A pattern the audit cannot fill must be in ALLOW_LIST with the reason; a new pattern that is
 in neither fails test_every_url_pattern_is_covered_or_allow_listed.
@@ -16,6 +20,7 @@ in neither fails test_every_url_pattern_is_covered_or_allow_listed.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import shutil
 import time
@@ -34,6 +39,8 @@ from tests.drills import _audit
 from tests.drills._audit import Route, found_markers, label
 
 pytestmark = [pytest.mark.drill]
+
+EVERY_PERMISSION = os.environ.get("TENANCY_AUDIT_EVERY_PERMISSION", "") == "1"
 
 # -- how a route's parameters are filled ----------------------------------------------------
 
@@ -106,7 +113,7 @@ def classify(route: Route) -> str | None:
     r = route.route
     if r in ALLOW_LIST:
         return "allow-listed"
-    if r == "l/<str:token>/":
+    if r in ("l/<str:token>/", "accounts/invitation/<str:token>/"):
         return "link-token"
     if r == "accounts/password/reset/<uidb64>/<token>/":
         return "password-reset"
@@ -167,10 +174,11 @@ def probes_for(route: Route, world: _audit.World) -> list[Probe]:
     if kind == "no-params":
         return [Probe(route.fill(), "clean")]
     if kind == "link-token":
-        # A client link is a capability URL: whoever holds the token may open it, so the real
-        # tokens are covered by tests/links. Guessed tokens must not open anything.
+        # A client link (or an invitation) is a capability URL: whoever holds the token may
+        # open it, so the real tokens are covered by tests/links and tests/accounts. Guessed
+        # tokens must not open anything.
         guesses = [secrets.token_urlsafe(32) for _ in range(3)] + ["a" * 43, "0"]
-        return [Probe(route.fill(token=g), "refused") for g in guesses]
+        return [Probe(route.fill(token=g), "refused", post=True) for g in guesses]
     if kind == "password-reset":
         uid = urlsafe_base64_encode(force_bytes(world.alice.pk))
         return [Probe(route.fill(uidb64=uid, token=t), "clean", note="no-reset-form") for t in ("set-password", "x-y")]
@@ -242,7 +250,7 @@ class Finding:
     problem: str
 
 
-REFUSALS = {403, 404, 405}
+REFUSALS = {403, 404, 405, 410, 429}  # 410: a used or expired link; 429: too many guesses
 REDIRECTS = {301, 302, 303, 307, 308}
 
 
@@ -378,7 +386,7 @@ def quiet_request_log():
 @pytest.mark.usefixtures("quiet_request_log")
 def test_a_second_freelancer_reaches_none_of_the_firsts_data_by_any_url(alice, bob):
     started = time.monotonic()
-    world = _audit.build_world(alice, bob)
+    world = _audit.build_world(alice, bob, every_permission=EVERY_PERMISSION)
     built = time.monotonic() - started
 
     # The world is complete: every owned model the admin or a URL shows has a row of alice's.
@@ -392,6 +400,15 @@ def test_a_second_freelancer_reaches_none_of_the_firsts_data_by_any_url(alice, b
 
     routes = _audit.url_patterns()
     auditor = Auditor(world)
+    # Not a vacuous pass: bob does reach his own project and the admin (no login or second-step
+    # page in the way), so every refusal below is about whose data it is.
+    bob_project = world.bob_objects["projects.project"][0]
+    for url in (f"/projects/{bob_project}/", "/admin/"):
+        assert auditor.browser.get(url).status_code == 200, f"bob cannot open {url}: the audit would prove nothing"
+    if _audit.has_field(apps.get_model("contracts.clausetemplate"), "owner"):
+        own_templates = auditor.browser.get("/admin/contracts/clausetemplate/")
+        assert own_templates.status_code == 200
+        assert _audit.BOB_CLAUSE in _audit.body_text(own_templates), "bob does not see his own templates in the admin"
     before = _audit.snapshot(but_of=world.bob)
     probes = 0
     for route in routes:
@@ -408,7 +425,8 @@ def test_a_second_freelancer_reaches_none_of_the_firsts_data_by_any_url(alice, b
     print(
         f"\nTenancy audit: {len(routes)} patterns ({len(ALLOW_LIST)} allow-listed), {probes} probes, "
         f"{auditor.requests} requests, {elapsed:.1f} s (world built in {built:.1f} s); "
-        f"{len(world.markers)} distinctive strings of alice's."
+        f"{len(world.markers)} distinctive strings of alice's; bob has "
+        f"{'every permission on the app models' if EVERY_PERMISSION else 'no model permissions'}."
     )
     admin_seconds = sum(t for route, t in auditor.seconds.items() if route.startswith("admin/"))
     print(f"  admin {admin_seconds:.1f} s, the rest {sum(auditor.seconds.values()) - admin_seconds:.1f} s")
