@@ -36,7 +36,7 @@ from uuid import UUID
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import F
 from django.dispatch import receiver
@@ -129,6 +129,8 @@ def append(instance: ClientEvidence) -> EvidenceEntry:
     """
     model = type(instance)
     label = model._meta.label_lower
+    if not model.evidence_owner:
+        raise ImproperlyConfigured(f"{label} sets no evidence_owner: whose evidence chain does it join?")
     fields = covered_fields(model)
     with transaction.atomic():
         values = (

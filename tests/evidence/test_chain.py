@@ -44,6 +44,7 @@ def test_each_kind_of_evidence_is_chained_in_order_per_freelancer(alice, bob):
     assert [e.previous_hash for e in entries[1:]] == [e.chain_hash for e in entries[:-1]]
     assert entry(theirs).seq == 1  # bob's chain is his own
     assert {e.issuer_name for e in entries} == {"Alice"}
+    assert [row.evidence_owner_id() for row in (first, second, third, theirs)] == [alice.pk] * 3 + [bob.pk]
 
     result = verify_chain(alice.pk)
     assert (result.ok, result.checked, result.first_broken, result.head) == (True, 3, None, entries[-1].chain_hash)
