@@ -953,7 +953,9 @@ class Acceptance(ClientEvidence):
     decision = models.CharField(_("decision"), max_length=20, choices=Decision)
     typed_name = models.CharField(_("typed name"), max_length=200, blank=True)
     comment = models.TextField(_("comment"), blank=True)
-    contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # PROTECT: evidence is never rewritten, so a contact who decided cannot be deleted (the
+    # contacts page says why); SET_NULL would change this row and break the evidence chain.
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     viewed_at = models.DateTimeField(_("page opened"))  # always known: the decision time if nothing else
 
     evidence_owner = "phase__project__owner"  # the freelancer whose evidence chain holds this row

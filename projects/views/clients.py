@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, ProtectedError, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from freelance.lib.views import owned_or_404
 from projects.forms.clients import ClientForm, ContactForm
@@ -221,7 +222,18 @@ def contact_update(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_contact(request, pk)
     client = contact.client
-    contact.delete()
+    try:
+        with transaction.atomic():
+            contact.delete()
+    except ProtectedError:
+        messages.error(
+            request,
+            _("%(name)s decided on a phase; that decision is kept as evidence, so %(name)s stays on the list.")
+            % {"name": contact.name},
+        )
+        if wants_partial(request):  # reload the page, so the message shows
+            return HttpResponseClientRedirect(client_url(client, "contacts"))
+        return redirect(client_url(client, "contacts"))
     if wants_partial(request):
         return render(request, "projects/client_detail.html#contacts", contacts_context(client))
     messages.success(request, _("Deleted %(name)s.") % {"name": contact.name})
