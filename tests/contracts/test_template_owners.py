@@ -128,7 +128,9 @@ def test_a_freelancers_own_templates_are_invisible_to_another(client, django_use
         services.create_contract(project, actor=dirk, template=template)
 
 
-def test_the_operator_keeps_the_defaults_and_never_sees_freelancers_templates(admin_client, django_user_model, defaults):
+def test_the_operator_keeps_the_defaults_and_never_sees_freelancers_templates(
+    admin_client, django_user_model, defaults
+):
     carla = freelancer(django_user_model, "carla")
     ClauseTemplate.objects.create(
         owner=carla, key="carla-secret", language="nl", category="agreements", title="Carla geheim", body="Geheim."
@@ -194,3 +196,29 @@ def test_other_admin_pages_are_hidden_from_freelancers(client, django_user_model
     for name in ("auth_user_changelist", "projects_client_changelist", "contracts_businessprofile_changelist"):
         assert c.get(reverse(f"admin:{name}")).status_code == 403
     assert c.get(reverse("admin:auth_user_password_change", args=[alice.pk])).status_code == 403
+
+
+def test_a_permission_given_to_a_freelancer_by_mistake_opens_nothing(client, django_user_model, alice):
+    """Scoping does not rest on withheld permissions: with every one, the operator's pages stay shut."""
+    from django.contrib.auth.models import Group, Permission
+
+    from projects.models import Client
+
+    Client.objects.create(owner=alice, name="Alice's secret client")
+    carla = freelancer(django_user_model, "carla")
+    carla.user_permissions.set(Permission.objects.all())
+    group = Group.objects.create(name="everything")
+    group.permissions.set(Permission.objects.all())
+    carla.groups.add(group)
+    c = browser(client, carla)
+
+    index = c.get(reverse("admin:index")).content.decode()
+    assert "Clients" not in index and "Users" not in index
+    for name in ("projects_client_changelist", "auth_user_changelist", "outbox_outgoingemail_changelist"):
+        assert c.get(reverse(f"admin:{name}")).status_code == 403
+    autocomplete = c.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "contracts", "model_name": "hourlyrate", "field_name": "client", "term": "secret"},
+    )
+    assert autocomplete.status_code == 403
+    assert "secret client" not in autocomplete.content.decode()
