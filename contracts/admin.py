@@ -501,6 +501,7 @@ class ContractClauseInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = ContractClause
     extra = 0
     fields = ["position", "category", "title", "body", "source"]
+    readonly_fields = fields  # `source` is not editable: a form field for it is a FieldError
 
 
 class ContractVersionInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -291,3 +291,18 @@ def test_a_missing_language_is_added_without_touching_the_other(staff):
     assert (loaded.clauses, loaded.general_terms, loaded.contract_templates) == (1, 0, 0)
     assert ClauseTemplate.objects.get(key="risks", language="nl") == nl_risks
     assert not ContractTemplate.objects.filter(language="nl", is_default=True).exists()  # the freelancer's choice stays
+
+
+def test_the_operator_reads_a_contract_with_its_clauses(staff, admin_user):
+    """A contract's page in the admin shows its clauses read-only (it was a FieldError: `source`)."""
+    from contracts import services
+    from tests.factories import ProjectFactory
+
+    load_contract_templates()
+    project = ProjectFactory(owner=admin_user, client__language="en")
+    contract = services.create_contract(project, actor=admin_user)
+
+    response = staff.get(reverse("admin:contracts_contract_change", args=[contract.pk]))
+
+    assert response.status_code == 200
+    assert contract.clauses.first().title in response.content.decode()
