@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
 import tempfile
 import tomllib
@@ -149,18 +150,28 @@ def json_line(data) -> bytes:
 
 
 class Sink:
-    """A write-only, unseekable file for zipfile; `take()` hands out and forgets what it holds."""
+    """A write-only, unseekable file for zipfile; `take()` hands out and forgets what it holds.
+
+    While ``spill`` is set (zipfile writing its central directory at the end, in one go), the
+    bytes go to that temporary file instead of memory.
+    """
 
     def __init__(self) -> None:
         self.parts: list[bytes] = []
         self.size = 0  # bytes held now
         self.offset = 0  # bytes written in all
+        self.spill = None
 
     def write(self, data) -> int:
         data = bytes(data)
+        if not data:  # zipfile writes the compressor's empty output too
+            return 0
+        self.offset += len(data)
+        if self.spill is not None:
+            self.spill.write(data)
+            return len(data)
         self.parts.append(data)
         self.size += len(data)
-        self.offset += len(data)
         return len(data)
 
     def tell(self) -> int:
@@ -174,6 +185,38 @@ class Sink:
         self.parts.clear()
         self.size = 0
         return data
+
+
+class SpilledList:
+    """zipfile's list of written members (its central directory), kept in a temporary file.
+
+    zipfile keeps a ZipInfo of every member until it writes the central directory at the end:
+    about 400 bytes a member, so memory would grow with the number of documents. zipfile only
+    appends a finished member's ZipInfo, counts them and reads them back once, in order.
+    """
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the writer
+        self.count = 0
+
+    def append(self, info: zipfile.ZipInfo) -> None:
+        pickle.dump(info, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[zipfile.ZipInfo]:
+        self.file.seek(0)
+        for _ in range(self.count):
+            yield pickle.load(self.file)  # noqa: S301 - our own temporary file, written just above
+
+
+class NoIndex(dict):
+    """zipfile's name index, not kept: member names here are unique by construction."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
 
 
 @contextmanager
@@ -210,6 +253,8 @@ class ExportWriter:
         self.using = using
         self.sink = Sink()
         self.zip = zipfile.ZipFile(self.sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        self.zip.filelist = self.members = SpilledList()
+        self.zip.NameToInfo = NoIndex()
         self.checksums = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stream()
         self.counts: dict[str, int] = {}
         self.referenced: dict[type[models.Model], set] = defaultdict(set)
@@ -227,7 +272,7 @@ class ExportWriter:
                 file.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
-                if self.sink.size >= FLUSH_AT:
+                if self.sink.size >= FLUSH_AT or len(self.sink.parts) >= 256:
                     yield self.sink.take()
         if record:
             self.checksums.write(f"{digest.hexdigest()}\t{size}\t{name}\n".encode())
@@ -305,10 +350,20 @@ class ExportWriter:
                 evidence = self.evidence_check()
                 yield from self.member("SHA256SUMS", self.sha256sums(), record=False)
                 yield from self.member("manifest.json", self.manifest(models_in_order, shared, evidence), record=False)
-            self.zip.close()
-            yield self.sink.take()
+            yield from self.close_zip()
         finally:
             self.checksums.close()
+            self.members.file.close()
+
+    def close_zip(self) -> Iterator[bytes]:
+        """The central directory, written by zipfile in one go, handed out in pieces."""
+        yield self.sink.take()
+        with tempfile.TemporaryFile() as spill:
+            self.sink.spill = spill
+            self.zip.close()
+            spill.seek(0)
+            while chunk := spill.read(FLUSH_AT):
+                yield chunk
 
     def evidence_check(self) -> dict:
         from freelance.evidence.chain import verify_chain
