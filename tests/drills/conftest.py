@@ -162,8 +162,7 @@ def broker_at(url: str):
     previous = app.conf.broker_url
 
     def reset() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Dropped, not closed: kombu's shared pools may still hold the old connections.
         app._pool = None
         app.amqp._producer_pool = None
 

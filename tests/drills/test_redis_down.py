@@ -96,15 +96,15 @@ def test_redis_stopped_during_a_sweep_every_reminder_arrives_once_after_it_retur
 ):
     redis = cache_in_drill_redis
     ensure_known_interest_rates(StatutoryInterestRate)
-    invoices = overdue_invoices(alice, 20)
+    invoices = overdue_invoices(alice, 12)
     drill_workers.start(redis_url=redis.url, REMINDER_SWEEP_BATCH_SIZE="2")
     sweep_payment_reminders.delay()
     assert wait_until(lambda: Reminder.objects.exists(), timeout=60, interval=0.01), drill_workers.logs()
     redis.stop()
     stopped_after = Reminder.objects.count()
     # The sweep needs only the database: it finishes; its mails wait as queued rows.
-    assert wait_until(lambda: Reminder.objects.count() == 20, timeout=60), drill_workers.logs()
-    assert 0 < stopped_after < 20, "Redis should stop mid-sweep"
+    assert wait_until(lambda: Reminder.objects.count() == 12, timeout=60), drill_workers.logs()
+    assert 0 < stopped_after < 12, "Redis should stop mid-sweep"
     waiting = OutgoingEmail.objects.exclude(status=Status.SENT).count()
     assert waiting > 0
 
@@ -121,6 +121,6 @@ def test_redis_stopped_during_a_sweep_every_reminder_arrives_once_after_it_retur
     numbers = Counter(subject.rsplit(" ", 1)[-1] for subject in drill_smtp.subjects().elements())
     assert numbers == Counter({invoice.number: 1 for invoice in invoices}), "each reminder exactly once"
     print(
-        f"Redis down mid-sweep: stopped after {stopped_after}/20 reminders, {waiting} mails waited, "
+        f"Redis down mid-sweep: stopped after {stopped_after}/12 reminders, {waiting} mails waited, "
         f"all out {recovered:.1f} s after Redis returned"
     )

@@ -61,16 +61,16 @@ def payment_reminders():
 
 def test_two_beats_at_once_send_each_reminder_once(drill_workers, drill_smtp, alice, tmp_path):
     ensure_known_interest_rates(StatutoryInterestRate)
-    invoices = overdue_invoices(alice, 30)
+    invoices = overdue_invoices(alice, 24)
     workers = [drill_workers.start(wait=False, REMINDER_SWEEP_BATCH_SIZE="3") for _ in range(2)]
     for worker in workers:
         drill_workers.wait_ready(worker)
     beats = [start_beat(drill_workers.queue, tmp_path / f"beat-{n}") for n in (1, 2)]
     try:
         assert wait_until(
-            lambda: sweeps_sent(tmp_path / "beat-1") >= 2 and sweeps_sent(tmp_path / "beat-2") >= 2, timeout=60
+            lambda: sweeps_sent(tmp_path / "beat-1") >= 1 and sweeps_sent(tmp_path / "beat-2") >= 1, timeout=60
         ), drill_workers.logs()
-        assert wait_until(lambda: payment_reminders().count() == 30, timeout=30), drill_workers.logs()
+        assert wait_until(lambda: payment_reminders().count() == 24, timeout=30), drill_workers.logs()
     finally:
         for process, log in beats:
             process.terminate()
@@ -79,13 +79,13 @@ def test_two_beats_at_once_send_each_reminder_once(drill_workers, drill_smtp, al
     assert wait_until(
         lambda: not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists(), timeout=60
     ), drill_workers.logs()
-    time.sleep(1.5)
+    time.sleep(1)
     wanted = {invoice.number for invoice in invoices}
     numbers = Counter(
         number for subject in drill_smtp.subjects().elements() if (number := subject.rsplit(" ", 1)[-1]) in wanted
     )
     assert numbers == Counter({invoice.number: 1 for invoice in invoices}), "each reminder exactly once"
     assert set(payment_reminders().values_list("stage", flat=True)) == {1}
-    assert OutgoingEmail.objects.filter(pk__in=payment_reminders().values("email")).count() == 30
+    assert OutgoingEmail.objects.filter(pk__in=payment_reminders().values("email")).count() == 24
     sweeps = sweeps_sent(tmp_path / "beat-1") + sweeps_sent(tmp_path / "beat-2")
-    print(f"two beats drill ({connection.vendor}): {sweeps} sweeps fired by two beats, 30 reminders, each once")
+    print(f"two beats drill ({connection.vendor}): {sweeps} sweeps fired by two beats, 24 reminders, each once")

@@ -102,24 +102,24 @@ def test_a_worker_killed_mid_sweep_sends_every_reminder_stage_once(
     _interest_table, drill_workers, drill_smtp, alice, settings
 ):
     settings.EMAIL_QUEUED_GRACE = 1
-    invoices = overdue_invoices(alice, 60)
+    invoices = overdue_invoices(alice, 30)
     worker = drill_workers.start(REMINDER_SWEEP_BATCH_SIZE="2")
     started = time.monotonic()
     sweep_payment_reminders.delay()
     assert wait_until(lambda: Reminder.objects.exists(), timeout=60, interval=0.01), drill_workers.logs()
     drill_workers.kill(worker)
     before_the_kill = Reminder.objects.count()
-    assert 0 < before_the_kill < 60, "the kill should land mid-sweep"
+    assert 0 < before_the_kill < 30, "the kill should land mid-sweep"
     assert not Reminder.objects.filter(email__isnull=True).exists(), "every committed batch is whole"
 
     # Beat starts the sweep again on a new worker; the outbox sweep picks up the mail tasks
     # that the killed worker had taken from the queue.
     drill_workers.start(REMINDER_SWEEP_BATCH_SIZE="2")
     sweep_payment_reminders.delay()
-    assert wait_until(lambda: Reminder.objects.count() == 60, timeout=60), drill_workers.logs()
+    assert wait_until(lambda: Reminder.objects.count() == 30, timeout=60), drill_workers.logs()
     time.sleep(1.2)
     sweep_outbox()
-    assert wait_until(lambda: sum(drill_smtp.subjects().values()) >= 60, timeout=60), drill_workers.logs()
+    assert wait_until(lambda: sum(drill_smtp.subjects().values()) >= 30, timeout=60), drill_workers.logs()
     recovered = time.monotonic() - started
     time.sleep(1)
 
@@ -127,4 +127,4 @@ def test_a_worker_killed_mid_sweep_sends_every_reminder_stage_once(
     assert numbers == Counter({invoice.number: 1 for invoice in invoices}), "each reminder exactly once"
     assert set(Reminder.objects.values_list("stage", flat=True)) == {1}
     assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {Status.SENT}
-    print(f"mid-sweep drill: killed after {before_the_kill}/60 reminders, all 60 arrived {recovered:.1f} s after start")
+    print(f"mid-sweep drill: killed after {before_the_kill}/30 reminders, all 30 arrived {recovered:.1f} s after start")
