@@ -8,7 +8,11 @@ import zipfile
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
+from contracts.models import ClauseTemplate, Contract, ContractClause, ContractTemplate, GeneralTerms
+from contracts.seed import load_contract_templates
+from contracts.services import create_contract
 from freelance.evidence.chain import verify_chain
 from freelance.export.importer import ImportRefused, import_records
 from freelance.export.writer import stream_export
@@ -107,3 +111,40 @@ def test_something_else_than_an_export_is_refused(exported):
     path = write(exported, b"not a zip")
     with pytest.raises(ImportRefused, match="not a readable ZIP"):
         import_records(path)
+
+
+def test_a_contract_built_from_the_installs_texts_points_to_the_same_texts_on_the_new_install(tmp_path):
+    fresh_install()
+    user = get_user_model().objects.create_user("carol", "carol@example.nl", "x")
+    records = make_records(user)
+    contract = create_contract(records["project"], actor=user)
+    assert contract.template is not None and contract.template.owner_id is None
+    clauses = list(contract.clauses.order_by("position").values_list("source__key", "source__version"))
+    assert clauses and all(key for key, _version in clauses)
+    terms = (contract.general_terms.key, contract.general_terms.version) if contract.general_terms else None
+    data = b"".join(stream_export(user))
+
+    # The new install has the same default texts under other ids: an unrelated text came first.
+    call_command("flush", interactive=False, verbosity=0)
+    ClauseTemplate.objects.create(key="operator-own", title="Operator", body="Eigen tekst.", category="agreements")
+    GeneralTerms.objects.create(key="operator-terms", title="Operator", body="Eigen voorwaarden.")
+    ContractTemplate.objects.create(name="Operator", clause_keys=[])
+    load_contract_templates()
+    path = tmp_path / "carol.zip"
+    path.write_bytes(data)
+    result = import_records(path)
+
+    restored = Contract.objects.get(project__owner_id=result.user_id)
+    assert restored.template.name == contract.template.name and restored.template.owner_id is None
+    assert ContractTemplate.objects.filter(name=contract.template.name, owner__isnull=True).count() == 1
+    assert (
+        list(
+            ContractClause.objects.filter(contract=restored)
+            .order_by("position")
+            .values_list("source__key", "source__version")
+        )
+        == clauses
+    )
+    if terms:
+        assert (restored.general_terms.key, restored.general_terms.version) == terms
+    assert result.shared_added == 0
