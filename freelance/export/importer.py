@@ -29,12 +29,10 @@ from django.utils.dateparse import parse_datetime
 
 from freelance.export.scope import Scoped, is_user_model, reference_identity, scoped_models
 from freelance.export.writer import FORMAT, FORMAT_VERSION
+from freelance.outbox.models import RESTORED_NOT_SENT
 
 BATCH = 500
-NOT_SENT_NOTE = (
-    "Restored from an export: this mail had not been sent yet, and its links do not travel in an export. "
-    "Send a new request from its page if it is still needed."
-)
+NOT_SENT_NOTE = RESTORED_NOT_SENT  # stored in English, shown in the freelancer's language
 
 
 class ImportRefused(Exception):
@@ -128,6 +126,7 @@ class Importer:
         if data.get("date_joined") and hasattr(user, "date_joined"):
             user.date_joined = parse_datetime(data["date_joined"])
         user.set_unusable_password()
+        user.is_staff = True  # a freelancer: the admin opens for their own contract templates
         # The same primary key: the evidence chain names its owner by id, in every hash.
         taken = User._base_manager.using(self.using).filter(pk=data["pk"]).first()
         if taken is not None:

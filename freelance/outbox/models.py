@@ -50,7 +50,11 @@ INTERRUPTED_TWICE = gettext_noop(
 INTERRUPTED_LAST = gettext_noop(
     "The worker stopped while sending this mail, on its last attempt; it may have gone out. Not sent again."
 )
-OUTBOX_REASONS = (INTERRUPTED_ONCE, INTERRUPTED_TWICE, INTERRUPTED_LAST)
+RESTORED_NOT_SENT = gettext_noop(
+    "Restored from an export: this mail had not been sent yet, and its links do not travel in an export. "
+    "Send a new request from its page if it is still needed."
+)
+OUTBOX_REASONS = (INTERRUPTED_ONCE, INTERRUPTED_TWICE, INTERRUPTED_LAST, RESTORED_NOT_SENT)
 # A mail whose send was interrupted (its worker died while it was "sending") may or may not
 # have reached the SMTP server. It is retried this many times, so it goes out at most
 # MAX_INTERRUPTIONS + 1 = 2 times, each copy with the same Message-ID.
