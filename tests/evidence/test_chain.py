@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils import translation
 
 from contracts.models import ContractAcceptance
 from freelance.evidence import chain
@@ -24,6 +25,13 @@ from tests.evidence.records import as_attacker
 from tests.factories import ContactFactory, project_with_phases
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The findings are translated (Dutch is the default); these tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 def entry(row) -> EvidenceEntry:
