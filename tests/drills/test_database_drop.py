@@ -32,8 +32,8 @@ class QuietHandler(WSGIRequestHandler):
 class DrillServer:
     """Django's WSGI handler in one thread; `drop_next_query` terminates its backend mid-request."""
 
-    def __init__(self, keep: int) -> None:
-        self.keep = keep  # the test's own backend, which the drill leaves alone
+    def __init__(self) -> None:
+        self.backend_pid: int | None = None  # the server thread's PostgreSQL backend, once it has one
         self.django = WSGIHandler()
         self.drop_next_query = False
         self.httpd: WSGIServer = make_server("127.0.0.1", 0, self.app, handler_class=QuietHandler)
@@ -49,20 +49,30 @@ class DrillServer:
 
     def app(self, environ, start_response):
         if not self.drop_next_query:
-            return self.django(environ, start_response)
+            response = self.django(environ, start_response)
+            self.note_backend()
+            return response
         self.drop_next_query = False
         dropped = []
 
         def terminate_first(execute, sql, params, many, context):
             if not dropped:
                 dropped.append(sql)
-                terminate_backends(self.keep)
+                self.note_backend()
+                terminate_backend(self.backend_pid)
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(terminate_first):
             response = self.django(environ, start_response)
         assert dropped, "the request ran no query"
         return response
+
+    def note_backend(self) -> None:
+        """Remember this thread's backend pid (without a query): only it is dropped, never the
+        suite's other connections (a session-wide Celery worker's, say)."""
+        raw = connection.connection
+        if raw is not None and not raw.closed:
+            self.backend_pid = raw.info.backend_pid
 
     def get(self, path: str, session: str) -> tuple[int, str]:
         request = urllib.request.Request(
@@ -80,37 +90,27 @@ class DrillServer:
         self.httpd.server_close()
 
 
-def terminate_backends(keep: int) -> int:
-    """From a connection of its own: end every other backend on the test database, and wait till they are gone."""
+def terminate_backend(pid: int | None) -> bool:
+    """From a connection of its own: end the backend `pid`, and wait till it is gone."""
+    assert pid is not None, "the server has no database connection yet"
     with contextlib.closing(connections.create_connection("default")) as admin, admin.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> %s",
-            [keep],
-        )
-        count = len(cursor.fetchall())
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        terminated = bool(cursor.fetchone()[0])
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND pid <> %s",
-                [keep],
-            )
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
             if cursor.fetchone()[0] == 0:
                 break
             time.sleep(0.02)
-    return count
+    return terminated
 
 
 @pytest.fixture
 def server(client, alice):
     if connection.vendor != "postgresql":
         pytest.skip("drops a PostgreSQL backend; CI runs this on PostgreSQL")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        own_backend = cursor.fetchone()[0]
     client.force_login(alice)
-    drill = DrillServer(keep=own_backend)
+    drill = DrillServer()
     drill.session = client.cookies["sessionid"].value
     yield drill
     drill.stop()
@@ -119,7 +119,7 @@ def server(client, alice):
 def test_a_connection_dropped_between_requests_is_replaced_before_the_next_one(server, settings):
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0, "a persistent connection, as in production"
     assert server.get("/", server.session)[0] == 200
-    assert terminate_backends(server.keep) == 1, "the server's persistent connection was dropped"
+    assert terminate_backend(server.backend_pid), "the server's persistent connection was dropped"
     started = time.monotonic()
     status, _page = server.get("/", server.session)
     assert status == 200, "the health check noticed the dead connection and opened a new one"
