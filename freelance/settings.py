@@ -155,6 +155,12 @@ CACHES = {
 CELERY_BROKER_URL = celery_redis_url(REDIS_URL)
 CELERY_RESULT_BACKEND = celery_redis_url(REDIS_URL)
 CELERY_RESULT_EXPIRES = 3600
+# Results are a convenience (the database is the source of truth): with Redis down, give up on
+# the result store within about a second instead of Celery's default 20 retries a second apart,
+# so a page or a command that queues a mail does not hang (the outbox sweep sends it later).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -24,5 +24,16 @@ def render_document(ref: str) -> str:
 
 
 def render_after_commit(ref: str) -> None:
-    """Have the worker render and store ``ref`` once the current transaction commits."""
-    transaction.on_commit(lambda: render_document.delay(ref), robust=True)
+    """Have the worker render and store ``ref`` once the current transaction commits.
+
+    With Redis down, one warning line: the document is rendered when it is first needed
+    (a download, or the mail that attaches it) instead.
+    """
+
+    def enqueue() -> None:
+        try:
+            render_document.delay(ref)
+        except Exception as error:  # the broker or the result store is unreachable
+            logger.warning("document %s not queued for rendering; it is rendered when needed (%s)", ref, error)
+
+    transaction.on_commit(enqueue)

@@ -59,10 +59,17 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
 def send_on_commit(pk: int) -> None:
     """Enqueue the send task once the surrounding transaction commits.
 
-    robust: if the broker is down at that moment the error is logged and the request
-    still succeeds; the row stays queued and the beat sweep enqueues it later.
+    If Redis is down at that moment, one warning line is logged and the request still
+    succeeds: the row stays queued and the outbox sweep enqueues it when Redis is back.
     """
-    transaction.on_commit(lambda: send_email.delay(pk), robust=True)
+
+    def enqueue() -> None:
+        try:
+            send_email.delay(pk)
+        except Exception as error:  # the broker or the result store is unreachable
+            logger.warning("mail %s stays queued; the outbox sweep sends it once Redis is back (%s)", pk, error)
+
+    transaction.on_commit(enqueue)
 
 
 def send_again(email: OutgoingEmail) -> bool:

@@ -124,3 +124,34 @@ def test_redis_stopped_during_a_sweep_every_reminder_arrives_once_after_it_retur
         f"Redis down mid-sweep: stopped after {stopped_after}/12 reminders, {waiting} mails waited, "
         f"all out {recovered:.1f} s after Redis returned"
     )
+
+
+def test_with_redis_unreachable_queueing_a_mail_takes_a_moment_not_twenty_seconds(alice, caplog):
+    """Broker and result store both down (one Redis in production): the page that queues a mail
+    answers within seconds with one warning, and the mail waits in the outbox for the sweep.
+    Celery's default (20 reconnects a second apart to the result store) held it for 20 s."""
+    import threading
+
+    from django.db import transaction
+
+    from freelance.celery import app
+    from freelance.outbox.queue import send_on_commit
+
+    dead = "redis://127.0.0.1:1/0"
+    saved = app.conf.result_backend, app._local
+    app.conf.result_backend = dead
+    app._local = threading.local()  # drop the cached result store
+    try:
+        with broker_at(dead):
+            email = OutgoingEmailFactory(owner=alice, status=Status.QUEUED, subject="Waits for Redis")
+            started = time.monotonic()
+            with transaction.atomic():
+                send_on_commit(email.pk)
+            seconds = time.monotonic() - started
+    finally:
+        app.conf.result_backend, app._local = saved
+    assert seconds < 5, f"queueing took {seconds:.1f} s"
+    assert [r for r in caplog.records if "stays queued" in r.getMessage()], "one warning says the mail waits"
+    email.refresh_from_db()
+    assert email.status == Status.QUEUED
+    print(f"Redis unreachable: queueing a mail took {seconds:.1f} s")
