@@ -53,15 +53,9 @@ def owned_or_default(user) -> Q:
     return Q(owner__isnull=True) if user_id is None else Q(owner__isnull=True) | Q(owner_id=user_id)
 
 
-class VersionedText(models.Model):
-    """Append-only versions of a named text: `key` groups them, the highest `version` is current.
-
-    A text without an owner is one of the install's defaults, kept by the operator; a
-    freelancer's own text (their copy of a default, or a new one) has them as owner. For a
-    freelancer, their own text of a key replaces the default of that key.
-    """
-
-    owner = models.ForeignKey(
+def template_owner() -> models.ForeignKey:
+    """The freelancer a template belongs to; none for the install's defaults, kept by the operator."""
+    return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         null=True,
@@ -71,6 +65,17 @@ class VersionedText(models.Model):
         verbose_name=_("owner"),
         help_text=_("Empty for the install's defaults."),
     )
+
+
+class VersionedText(models.Model):
+    """Append-only versions of a named text: `key` groups them, the highest `version` is current.
+
+    A text without an owner is one of the install's defaults, kept by the operator; a
+    freelancer's own text (their copy of a default, or a new one) has them as owner. For a
+    freelancer, their own text of a key replaces the default of that key.
+    """
+
+    owner = template_owner()
     key = models.SlugField(_("key"), max_length=60, help_text=_("Same key, same text across versions."))
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="nl")
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -170,16 +175,7 @@ class ContractTemplate(models.Model):
     freelancer using the template, to their own text of that key, else the default's.
     """
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("owner"),
-        help_text=_("Empty for the install's defaults."),
-    )
+    owner = template_owner()
     name = models.CharField(_("name"), max_length=200)
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="nl")
     general_terms_key = models.SlugField(_("general terms (key)"), max_length=60, blank=True)
