@@ -323,6 +323,7 @@ CONTENT_SECURITY_POLICY = {
 # Client links: the token's lifetime, and how many unknown tokens an IP may try.
 CLIENT_LINK_DAYS = env_int("CLIENT_LINK_DAYS", 14, minimum=1)
 CLIENT_LINK_FAILURES_PER_IP = 20
+CLIENT_LINK_FAILURES_PER_PREFIX = 20  # unknown tokens sharing their first 8 characters, from any address
 CLIENT_LINK_FAILURE_WINDOW = 15 * 60
 # The client's standing project page takes at most this many wishes per project and day.
 CLIENT_PAGE_WISHES_PER_DAY = env_int("CLIENT_PAGE_WISHES_PER_DAY", 10, minimum=1)

@@ -72,24 +72,40 @@ def _cache_down(error: Exception) -> None:
         logger.warning("link rate limit off: the cache is unreachable (%s)", type(error).__name__)
 
 
-def too_many_failures(request: HttpRequest) -> bool:
+# Failed lookups are counted per address and per token prefix: the address stops one
+# client guessing; the prefix stops many addresses (a botnet) completing a token whose start
+# leaked, say in a cut-off screenshot or log line. Only unknown tokens are counted or refused.
+PREFIX_LENGTH = 8
+
+
+def failure_keys(request: HttpRequest, token: str) -> list[tuple[str, int]]:
+    return [
+        (f"links:fail:{client_ip(request)}", settings.CLIENT_LINK_FAILURES_PER_IP),
+        (f"links:fail-prefix:{token[:PREFIX_LENGTH]}", settings.CLIENT_LINK_FAILURES_PER_PREFIX),
+    ]
+
+
+def too_many_failures(request: HttpRequest, token: str) -> bool:
+    keys = failure_keys(request, token)
     try:
-        return cache.get(f"links:fail:{client_ip(request)}", 0) >= settings.CLIENT_LINK_FAILURES_PER_IP
+        counts = cache.get_many([key for key, _limit in keys])
     except Exception as error:  # redis-py raises its own ConnectionError/TimeoutError
         _cache_down(error)
         return False
+    return any(counts.get(key, 0) >= limit for key, limit in keys)
 
 
-def count_failure(request: HttpRequest) -> None:
-    key = f"links:fail:{client_ip(request)}"
-    try:
-        if not cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW)
-    except Exception as error:
-        _cache_down(error)
+def count_failure(request: HttpRequest, token: str) -> None:
+    for key, _limit in failure_keys(request, token):
+        try:
+            if not cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add and incr
+                    cache.add(key, 1, timeout=settings.CLIENT_LINK_FAILURE_WINDOW)
+        except Exception as error:
+            _cache_down(error)
+            return
 
 
 def unavailable(request: HttpRequest, state: str, link: ClientLink | None = None) -> HttpResponse:
@@ -106,9 +122,9 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         # Only guesses are limited: a real link is never refused because of others' junk
         # from the same (office, NAT) address.
-        if too_many_failures(request):
+        if too_many_failures(request, token):
             return unavailable(request, "too_many")
-        count_failure(request)
+        count_failure(request, token)
         return unavailable(request, "unknown")
     LinkVisit.log(link, method=request.method, ip=client_ip(request), user_agent=user_agent(request))
     if not link.is_valid:
