@@ -11,6 +11,7 @@ from contracts import placeholders
 from contracts.models import BusinessProfile, Contract, ContractVersion, HourlyRate, SurchargeRule
 from contracts.placeholders import Table
 from freelance.documents import registry as documents
+from freelance.evidence.chain import entry_for
 from freelance.lib.evidence import snapshot_hash
 from freelance.lib.money import format_money
 from freelance.lib.pdf import PDF_A3B, render_pdf
@@ -216,6 +217,7 @@ def _version_source(object_id: str, variant: str) -> documents.Source | None:
             "version": version.pk,
             "sha256": version.snapshot_sha256,
             "acceptance": getattr(acceptance, "pk", None),
+            "chain": getattr(entry_for(acceptance), "chain_hash", "") if acceptance is not None else "",
         },
         render=lambda: version_pdf(version, acceptance=acceptance),
     )

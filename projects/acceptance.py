@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from freelance.documents import registry as documents
+from freelance.evidence.chain import entry_for
 from freelance.lib.evidence import Meta, SnapshotChanged, snapshot_hash
 from freelance.lib.formats import freelancer_name
 from freelance.lib.pdf import render_pdf
@@ -224,6 +225,9 @@ def _certificate_source(object_id: str, language: str) -> documents.Source | Non
             "sha256": acceptance.snapshot_sha256,
             "verified": acceptance.verify(),
             "language": language,
+            # The chain hash the certificate prints: a certificate stored before the chain
+            # existed is rendered again, now with it.
+            "chain": getattr(entry_for(acceptance), "chain_hash", ""),
         },
         render=lambda: certificate_pdf(acceptance, language or None),
     )

@@ -84,3 +84,29 @@ def test_a_certificate_of_a_row_outside_the_chain_leaves_the_hash_out(alice):
     text = pdf_to_text(acceptance_flow.certificate_pdf(acceptance, "en"))
     assert "SHA-256 of the canonical snapshot" in text
     assert "Evidence chain" not in text
+
+
+def test_a_certificate_stored_before_the_chain_is_rendered_again_with_its_hash(alice):
+    """A certificate rendered and stored before this install chained evidence has no hash; its
+    stored inputs then differ, so the next download renders it again, now with the hash."""
+    from freelance.documents import store
+    from freelance.documents.models import StoredDocument
+    from freelance.documents.registry import source_for
+    from freelance.lib.evidence import snapshot_hash
+
+    row = records.acceptance(alice)
+    ref = acceptance_flow.certificate_reference(row, "en")
+    inputs_then = {k: v for k, v in source_for(ref).inputs.items() if k != "chain"}  # as stored before
+    stored = StoredDocument.objects.create(
+        owner=alice,
+        reference=ref,
+        inputs_sha256=snapshot_hash(inputs_then),
+        filename="old.pdf",
+        content=b"%PDF-1.7 without a hash",
+    )
+
+    document = store.get(ref)
+
+    assert flat(chain_hash(row)) in flat(pdf_to_text(document.content))
+    stored.refresh_from_db()
+    assert bytes(stored.content) == document.content
