@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from freelance.lib.http import client_ip, user_agent
+from freelance.lib.tokens import token_hash
 from freelance.links.models import ClientLink, LinkVisit
 from freelance.links.registry import page_for
 
@@ -81,7 +82,8 @@ PREFIX_LENGTH = 8
 def failure_keys(request: HttpRequest, token: str) -> list[tuple[str, int]]:
     return [
         (f"links:fail:{client_ip(request)}", settings.CLIENT_LINK_FAILURES_PER_IP),
-        (f"links:fail-prefix:{token[:PREFIX_LENGTH]}", settings.CLIENT_LINK_FAILURES_PER_PREFIX),
+        # Hashed: no part of a token in the cache, and any junk makes a well-formed key.
+        (f"links:fail-prefix:{token_hash(token[:PREFIX_LENGTH])[:32]}", settings.CLIENT_LINK_FAILURES_PER_PREFIX),
     ]
 
 

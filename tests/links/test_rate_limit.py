@@ -37,6 +37,7 @@ def test_forged_forwarded_addresses_do_not_escape_the_limit(settings):
 def test_many_addresses_completing_one_leaked_token_start_are_stopped_and_the_real_link_still_opens(settings):
     """A token whose first characters leaked (a cut-off screenshot): guesses that keep that start
     are counted per prefix, whatever address they come from; the real link is never refused."""
+    from freelance.lib.tokens import token_hash
     from freelance.links.models import ClientLink
     from freelance.links.views import PREFIX_LENGTH
     from tests.factories import ProjectFactory
@@ -46,7 +47,8 @@ def test_many_addresses_completing_one_leaked_token_start_are_stopped_and_the_re
         owner=project.owner, purpose=ClientLink.Purpose.PROJECT_PAGE, target=project, recipient_email="jan@example.nl"
     )
     prefix = token[:PREFIX_LENGTH]
-    cache.delete(f"links:fail-prefix:{prefix}")
+    prefix_key = f"links:fail-prefix:{token_hash(prefix)[:32]}"
+    cache.delete(prefix_key)
     statuses = []
     for n in range(settings.CLIENT_LINK_FAILURES_PER_PREFIX + 3):
         botnet = Client(REMOTE_ADDR=f"198.51.100.{n + 1}")  # a new address each time: the per-address count stays 1
@@ -57,4 +59,4 @@ def test_many_addresses_completing_one_leaked_token_start_are_stopped_and_the_re
     # Another prefix is not affected, and the client's own link opens.
     assert Client(REMOTE_ADDR="198.51.100.200").get("/l/" + "y" * len(token) + "/").status_code == 404
     assert Client(REMOTE_ADDR="198.51.100.201").get(f"/l/{token}/").status_code == 302
-    cache.delete(f"links:fail-prefix:{prefix}")
+    cache.delete(prefix_key)
