@@ -58,10 +58,10 @@ def create_contract(project: Project, *, actor, template: ContractTemplate | Non
     if project.status in (Project.Status.COMPLETED, Project.Status.STOPPED):
         raise RuleViolation(_("This project is closed; it gets no new contract."))
     template = template or default_template(project.owner_id, project.client.language)
-    if template.owner_id not in (None, project.owner_id):
-        raise RuleViolation(_("That contract template is not yours."))
     if template is None:
         raise RuleViolation(_("There is no default contract template in the client's language yet."))
+    if template.owner_id not in (None, project.owner_id):
+        raise RuleViolation(_("That contract template is not yours."))
     try:
         with transaction.atomic():
             contract = Contract.objects.create(

@@ -222,3 +222,10 @@ def test_a_permission_given_to_a_freelancer_by_mistake_opens_nothing(client, dja
     )
     assert autocomplete.status_code == 403
     assert "secret client" not in autocomplete.content.decode()
+
+
+def test_without_any_template_the_contract_is_refused_with_a_message(django_user_model):
+    ContractTemplate.objects.all().delete()
+    carla = freelancer(django_user_model, "carla")
+    with pytest.raises(RuleViolation, match="no default contract template"):
+        services.create_contract(ProjectFactory(owner=carla, client__language="nl"), actor=carla)
