@@ -99,13 +99,21 @@ def next_invoice_number(owner, year: int) -> str:
     return f"{year}-{counter.last_number:04d}"
 
 
-# The known values from the official publications (NL-RULES.md); the operator adds later ones.
+# The known values from the official publications (NL-RULES.md, issue 12); the operator adds
+# later ones in the admin. Migration 0009 holds a frozen copy.
 KNOWN_INTEREST_RATES = [
+    ("commercial", date(2023, 1, 1), Decimal("10.50")),
     ("commercial", date(2023, 7, 1), Decimal("12.00")),
     ("commercial", date(2024, 1, 1), Decimal("12.50")),
     ("commercial", date(2024, 7, 1), Decimal("12.25")),
+    ("commercial", date(2025, 1, 1), Decimal("11.15")),
+    ("commercial", date(2025, 7, 1), Decimal("10.15")),
+    ("commercial", date(2026, 1, 1), Decimal("10.15")),
+    ("consumer", date(2023, 1, 1), Decimal("4.00")),
     ("consumer", date(2023, 7, 1), Decimal("6.00")),
     ("consumer", date(2024, 1, 1), Decimal("7.00")),
+    ("consumer", date(2024, 7, 1), Decimal("7.00")),
+    ("consumer", date(2025, 1, 1), Decimal("6.00")),
 ]
 
 

@@ -8,6 +8,7 @@ change; editing afterwards makes the next version.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import date, time
 from decimal import Decimal
@@ -621,6 +622,12 @@ class StatutoryInterestRate(models.Model):
     percent = models.DecimalField(
         _("rate (% per year)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where this rate was published (e.g. the Staatscourant or the Rijksoverheid page)."),
+    )
 
     class Meta:
         verbose_name = _("statutory interest rate")
@@ -733,6 +740,11 @@ class Invoice(models.Model):
         INVOICE = "invoice", _("Invoice")
         CREDIT_NOTE = "credit_note", _("Credit note")
 
+    class Purpose(models.TextChoices):
+        WORK = "work", _("Work")
+        DEPOSIT = "deposit", _("Deposit")
+        CLAIM = "claim", _("Interest and collection costs")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SENT = "sent", _("Sent")
@@ -763,7 +775,30 @@ class Invoice(models.Model):
         related_name="credit_notes",
         verbose_name=_("credits invoice"),
     )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose, default=Purpose.WORK)
+    claim_for = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("claims costs of invoice"),
+    )
     number = models.CharField(_("number"), max_length=20, blank=True)
+    # The id in the invoice's public "is this genuine?" URL: random, set when it is sent.
+    public_id = models.CharField(_("public id"), max_length=32, unique=True, null=True, blank=True, editable=False)
+    payment_reference = models.CharField(
+        _("payment reference"),
+        max_length=35,
+        blank=True,
+        help_text=_("The structured reference (ISO 11649, RF…) the client pays with; set when the invoice is sent."),
+    )
+    payment_link = models.URLField(
+        _("payment link"),
+        max_length=500,
+        blank=True,
+        help_text=_("Optional: a link to pay this invoice, made with your own payment provider."),
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
     issue_date = models.DateField(_("invoice date"), null=True, blank=True)
     delivery_date = models.DateField(
@@ -808,6 +843,9 @@ class Invoice(models.Model):
             models.CheckConstraint(condition=Q(status="draft") | ~Q(number=""), name="sent_invoice_has_a_number"),
             models.CheckConstraint(
                 condition=Q(kind="invoice") | Q(credits__isnull=False), name="credit_note_names_its_invoice"
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose="claim") | Q(claim_for__isnull=True), name="only_a_claim_names_a_claimed_invoice"
             ),
         ]
 
@@ -897,6 +935,7 @@ class Invoice(models.Model):
         total_excl: Decimal,
         total_vat: Decimal,
         total: Decimal,
+        payment_reference: str = "",
     ) -> None:
         """Draft → sent, with the frozen number, dates, parties and totals in the same UPDATE.
 
@@ -927,6 +966,8 @@ class Invoice(models.Model):
                 total_excl=total_excl,
                 total_vat=total_vat,
                 total=total,
+                payment_reference=payment_reference,
+                public_id=secrets.token_urlsafe(16),  # 128 bits: the "is this genuine?" page's id
                 sent_at=timezone.now(),
             )
             if self.is_credit_note:
@@ -1057,6 +1098,14 @@ class InvoiceLine(models.Model):
     )
     change_request = models.ForeignKey(
         "projects.ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="invoice_lines"
+    )
+    deducts_deposit = models.OneToOneField(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deducted_by",
+        verbose_name=_("deducts deposit invoice"),
     )
 
     class Meta:

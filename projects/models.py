@@ -241,6 +241,24 @@ class Project(models.Model):
         default=InvoiceTiming.AT_DELIVERY,
         help_text=_("A draft invoice is made for you at that moment; you check it and send it."),
     )
+    deposit_percent = models.DecimalField(
+        _("deposit (% of the fixed prices)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Invoiced in advance when the client accepts the contract; deducted from the final invoice."),
+    )
+    deposit_amount = models.DecimalField(
+        _("deposit (fixed amount, excl. VAT)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Instead of a percentage: a fixed advance, excl. VAT."),
+    )
     swap_tolerance_percent = models.PositiveSmallIntegerField(
         _("swap tolerance (%)"),
         default=10,
@@ -261,6 +279,17 @@ class Project(models.Model):
                 condition=Q(hourly_rate__isnull=True) | Q(hourly_rate__gte=0), name="project_rate_not_negative"
             ),
             models.CheckConstraint(condition=Q(swap_tolerance_percent__lte=100), name="project_tolerance_max_100"),
+            models.CheckConstraint(
+                condition=Q(deposit_percent__isnull=True) | Q(deposit_amount__isnull=True),
+                name="project_deposit_percent_or_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_percent__isnull=True) | Q(deposit_percent__gt=0, deposit_percent__lte=100),
+                name="project_deposit_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(deposit_amount__isnull=True) | Q(deposit_amount__gt=0), name="project_deposit_positive"
+            ),
         ]
 
     def __str__(self) -> str:

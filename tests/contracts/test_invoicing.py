@@ -84,8 +84,14 @@ def interest_table(db):
     [
         ("commercial", date(2023, 12, 31), "12.00"),
         ("commercial", date(2024, 1, 1), "12.50"),
-        ("commercial", date(2026, 11, 26), "12.25"),
+        ("commercial", date(2024, 12, 31), "12.25"),
+        # Issue 12: the table stopped at 1 July 2024 and gave 12.25% and 7% here.
+        ("commercial", date(2025, 2, 15), "11.15"),
+        ("consumer", date(2025, 2, 15), "6.00"),
+        ("commercial", date(2025, 7, 1), "10.15"),
+        ("commercial", date(2026, 11, 26), "10.15"),
         ("consumer", date(2024, 3, 1), "7.00"),
+        ("consumer", date(2023, 6, 30), "4.00"),
     ],
 )
 def test_the_statutory_interest_rate_comes_from_the_dated_table(kind, day, percent):
@@ -94,9 +100,9 @@ def test_the_statutory_interest_rate_comes_from_the_dated_table(kind, day, perce
 
 @pytest.mark.usefixtures("interest_table")
 def test_a_new_rate_in_the_table_takes_effect_from_its_date():
-    StatutoryInterestRate.objects.create(kind="commercial", valid_from=date(2026, 7, 1), percent=Decimal("10.15"))
-    assert StatutoryInterestRate.on("commercial", date(2026, 6, 30)).percent == Decimal("12.25")
-    assert StatutoryInterestRate.on("commercial", date(2026, 7, 1)).percent == Decimal("10.15")
+    StatutoryInterestRate.objects.create(kind="commercial", valid_from=date(2026, 7, 1), percent=Decimal("9.90"))
+    assert StatutoryInterestRate.on("commercial", date(2026, 6, 30)).percent == Decimal("10.15")
+    assert StatutoryInterestRate.on("commercial", date(2026, 7, 1)).percent == Decimal("9.90")
 
 
 @pytest.mark.django_db
