@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -26,10 +26,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts import payments
+from contracts import interest, payments
 from contracts.dutch_law import collection_costs
 from contracts.invoices import filename, invoice_reference
-from contracts.models import BusinessProfile, HourlyRate, Invoice, StatutoryInterestRate
+from contracts.models import BusinessProfile, HourlyRate, Invoice, Payment, StatutoryInterestRate
 from freelance.lib.formats import freelancer_name
 from freelance.lib.money import round_money
 from freelance.outbox.queue import DocumentRef
@@ -99,6 +99,9 @@ class Figures:
     interest: Decimal
     letter_deadline: date | None = None
     receipt_date: date | None = None
+    # The interest per rate period (``contracts.interest.Period``); shown when more than one rate applied.
+    interest_periods: list = field(default_factory=list)
+    several_rates: bool = False
 
 
 def figures(
@@ -109,24 +112,38 @@ def figures(
     rates: list,
     letter_sent_on=None,
     profile=None,
+    paid: Iterable[tuple[date, Decimal]] = (),
 ) -> Figures:
-    """Collection costs on the principal (scale), and simple statutory interest since the due date."""
-    kind = StatutoryInterestRate.Kind.CONSUMER if client_kind == Client.Kind.CONSUMER else "commercial"
-    applicable = [r for r in rates if r.kind == kind and r.valid_from <= today]
-    rate = max(applicable, key=lambda r: r.valid_from) if applicable else None
-    days = max((today - invoice.due_date).days, 0)
-    interest = round_money(outstanding * rate.percent / Decimal(100) * days / Decimal(365)) if rate else ZERO
+    """Collection costs on the principal (scale), and the statutory interest so far (``contracts.interest``):
+    per rate period, compounded yearly, on the principal less the payments (``paid``: received on, amount)."""
+    accrued = interest.compute(
+        principal_of(invoice),
+        due_date=invoice.due_date,
+        on=today,
+        kind=interest.kind_for(client_kind),
+        payments=paid,
+        rates=rates,
+    )
     result = Figures(
         outstanding=outstanding,
-        days_overdue=days,
+        days_overdue=max((today - invoice.due_date).days, 0),
         collection_costs=collection_costs(outstanding),
-        interest_percent=rate.percent if rate else None,
-        interest=interest,
+        interest_percent=accrued.current_percent,
+        interest=accrued.total,
+        interest_periods=accrued.periods,
+        several_rates=len(accrued.periods) > 1,
     )
     if letter_sent_on is not None and profile is not None:
         result.receipt_date = letter_sent_on + timedelta(days=profile.consumer_receipt_margin_days)
         result.letter_deadline = letter_term_end(letter_sent_on, profile)
     return result
+
+
+def principal_of(invoice: Invoice) -> Decimal:
+    """The invoice total less its sent credit notes (the annotation of ``payments.with_amounts``, else a query)."""
+    if not hasattr(invoice, "credit_sum"):
+        return invoice.total - invoice.credited_amount()
+    return round_money(invoice.total + Decimal(invoice.credit_sum or 0))
 
 
 def overdue_invoices_queryset(today: date):
@@ -169,6 +186,13 @@ def sweep_payment_reminders(today: date | None = None) -> SweepResult:
         owner_ids = {invoice.owner_id for invoice in batch}
         profiles = {p.owner_id: p for p in BusinessProfile.objects.filter(owner_id__in=owner_ids)}
         contacts = _recipients({invoice.client_id for invoice in batch})
+        # The payments' dates, for the interest; read only when some invoice of the batch had one.
+        paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+        partly_paid = [invoice.pk for invoice in batch if invoice.paid_sum]
+        if partly_paid:
+            rows = Payment.objects.filter(invoice_id__in=partly_paid).values_list("invoice_id", "paid_on", "amount")
+            for invoice_id, paid_on, amount in rows:
+                paid[invoice_id].append((paid_on, amount))
         for invoice in batch:
             outstanding = outstanding_of(invoice)
             if outstanding <= 0 or not contacts.get(invoice.client_id):
@@ -181,7 +205,14 @@ def sweep_payment_reminders(today: date | None = None) -> SweepResult:
             stage, due_on = step
             letter_sent_on = today if (kind == "consumer" and stage == 1) else sent[invoice.pk].get(1)
             stage_figures = figures(
-                invoice, outstanding, kind, today, rates, letter_sent_on=letter_sent_on, profile=profile
+                invoice,
+                outstanding,
+                kind,
+                today,
+                rates,
+                letter_sent_on=letter_sent_on,
+                profile=profile,
+                paid=paid[invoice.pk],
             )
             to = contacts[invoice.client_id]
             yield Due(
