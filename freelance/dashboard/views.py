@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from contracts.interest import stale_kinds
+from contracts.models import StatutoryInterestRate
 from freelance.dashboard.models import Heartbeat
 from projects.models import Contact, Phase, Project
 
@@ -59,12 +61,23 @@ def deadlines(user, today) -> dict:
     return {"upcoming": upcoming[:8], "waiting": waiting, "talks": talks[:5]}
 
 
+def stale_interest_rates(today) -> list[str]:
+    """The kinds of statutory interest without a rate for the current half-year, by name (one query).
+
+    Interest amounts then use the last known rate (legally still in force until replaced);
+    the operator has to enter the new one in the admin.
+    """
+    return [StatutoryInterestRate.Kind(kind).label for kind in stale_kinds(today)]
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = {"background": background_status(), **deadlines(request.user, timezone.localdate())}
+    today = timezone.localdate()
+    context = {"background": background_status(), **deadlines(request.user, today)}
     if request.htmx:
         return render(request, "dashboard/dashboard.html#background-status", context)
+    context["stale_interest_rates"] = stale_interest_rates(today)
     return render(request, "dashboard/dashboard.html", context)
 
 
