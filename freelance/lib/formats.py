@@ -32,6 +32,22 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
+# -- numbers -----------------------------------------------------------------------------
+
+
+def number_in(value: Decimal, language: str, places: int | None = None) -> str:
+    """A number in a given language, for a document in that language (an invoice line).
+
+    With ``places``: exactly that many decimals (``5,00`` / ``5.00``); without: no trailing
+    zeros (``2``, ``1,5``, ``1.250``), grouped the way the language groups.
+    """
+    value = Decimal(value)
+    with translation.override(language):
+        if places is None:
+            return formats.number_format(trimmed(value), use_l10n=True, force_grouping=True)
+        return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
 # -- money -------------------------------------------------------------------------------
 
 
