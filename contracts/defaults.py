@@ -406,7 +406,11 @@ CLAUSES: dict[str, dict] = {
 
                 Zolang een factuur na de betaaltermijn niet is betaald, begint de opdrachtnemer niet aan nieuw werk voor de opdrachtgever, ook niet aan de volgende fase. Het principe is eenvoudig: "Ik zou wel willen, maar ik kan niet: zo werk ik niet." De deadline van het werk dat daardoor niet kan beginnen, schuift op met het aantal werkdagen dat de betaling te laat is. Dit is geen straf, maar de afspraak; de opdrachtnemer meldt het vooraf.
 
+                {{ if client.business }}
                 Na de vervaldag stuurt de opdrachtnemer eerst een herinnering. Betaalt de opdrachtgever niet op tijd, dan is hij zonder verdere ingebrekestelling in verzuim en is hij vanaf de vervaldag de wettelijke handelsrente verschuldigd (artikel 6:119a Burgerlijk Wetboek). Moet de opdrachtnemer de vordering laten incasseren, dan zijn ook de buitengerechtelijke incassokosten verschuldigd volgens de wettelijke staffel uit het Besluit vergoeding voor buitengerechtelijke incassokosten, met een minimum van € 40.
+
+                {{ if client.consumer }}
+                Na de vervaldag stuurt de opdrachtnemer eerst een kosteloze aanmaning, de 14-dagenbrief (artikel 6:96 lid 6 Burgerlijk Wetboek). Daarin krijgt de opdrachtgever veertien (14) dagen om alsnog te betalen, te rekenen vanaf de dag na ontvangst van de aanmaning, en staat welk bedrag aan buitengerechtelijke incassokosten hij verschuldigd wordt als hij niet binnen die termijn betaalt. Alleen als de opdrachtgever ook binnen die veertien dagen niet betaalt, zijn die incassokosten verschuldigd, berekend volgens de staffel uit het Besluit vergoeding voor buitengerechtelijke incassokosten, met een minimum van € 40. Is de opdrachtgever in verzuim, dan is hij over het openstaande bedrag de wettelijke rente verschuldigd (artikel 6:119 Burgerlijk Wetboek).
                 """
             ),
         },
@@ -424,7 +428,11 @@ CLAUSES: dict[str, dict] = {
 
                 As long as an invoice remains unpaid after its payment term, the contractor does not start new work for the client, including the next phase. The principle is simple: "I would, but I can't: that's not how I work." The deadline of the work that cannot start moves by the number of working days the payment is late. This is not a penalty but the agreement; the contractor announces it in advance.
 
+                {{ if client.business }}
                 After the due date the contractor first sends a reminder. If the client does not pay on time, the client is in default without further notice and owes the statutory commercial interest from the due date (article 6:119a of the Dutch Civil Code). If the contractor has to have the claim collected, the client also owes the extrajudicial collection costs according to the statutory scale of the Dutch Decree on extrajudicial collection costs (Besluit vergoeding voor buitengerechtelijke incassokosten), with a minimum of € 40.
+
+                {{ if client.consumer }}
+                After the due date the contractor first sends a free reminder, the 14-day letter (article 6:96(6) of the Dutch Civil Code). It gives the client fourteen (14) days to pay, counted from the day after the client receives it, and states the amount of extrajudicial collection costs the client will owe if the client does not pay within that term. Only if the client has not paid within those fourteen days are those collection costs owed, calculated according to the scale of the Dutch Decree on extrajudicial collection costs (Besluit vergoeding voor buitengerechtelijke incassokosten), with a minimum of € 40. Once the client is in default, the client owes the statutory interest on the amount outstanding (article 6:119 of the Dutch Civil Code).
                 """
             ),
         },

@@ -9,6 +9,12 @@ looks like a template tag are validation errors with the line number.
 
 Block placeholders (the phase plan, the risk register, the rates and surcharges) stand
 alone on their line and become tables.
+
+A condition such as `{{ if client.consumer }}`, alone on the first line of a paragraph,
+keeps that paragraph only when it holds for this contract (the rest of the paragraph is
+the text). So one clause carries the business and the consumer wording, and the contract
+shows the one that fits the client. A condition's truth is in the same flat dictionary,
+under `if <name>`: a non-empty string is true, and a missing one is false.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from django.utils.translation import gettext_lazy
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 NAME = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)?$")
 TAG_LIKE = re.compile(r"\{%|%\}|\{#|#\}")
+CONDITION = re.compile(r"\{\{\s*if\s+([^{}]*?)\s*\}\}")
+PARAGRAPH_BREAK = re.compile(r"(\n\s*\n)")
 
 # name -> description, shown in the admin's help.
 INLINE = {
@@ -56,7 +64,22 @@ BLOCK = {
     "rates": gettext_lazy("table: the hourly rates"),
     "surcharges": gettext_lazy("table: the surcharge rules"),
 }
+# Conditions: `{{ if name }}` alone on the first line of a paragraph keeps it only when true.
+CONDITIONS = {
+    "client.business": gettext_lazy("condition: the paragraph only when the client is a business"),
+    "client.consumer": gettext_lazy("condition: the paragraph only when the client is a consumer"),
+}
 ALLOWED = set(INLINE) | set(BLOCK)
+
+
+def condition_key(name: str) -> str:
+    """Where a condition's truth is kept in the dictionary of values."""
+    return f"if {name}"
+
+
+def condition_values(truths: dict[str, bool]) -> dict[str, str]:
+    """The values that make conditions true or false, to merge into the dictionary of values."""
+    return {condition_key(name): "yes" if true else "" for name, true in truths.items()}
 
 
 @dataclass(frozen=True)
@@ -78,7 +101,8 @@ class Table:
 def errors_in(body: str) -> list[str]:
     """Every problem in a clause body, each naming its line."""
     problems = []
-    for number, line in enumerate(body.splitlines(), start=1):
+    lines = body.splitlines()
+    for number, line in enumerate(lines, start=1):
         if TAG_LIKE.search(line):
             problems.append(
                 _("Line %(line)s: template tags such as {%% … %%} are not allowed; use {{ placeholders }} only.")
@@ -86,7 +110,9 @@ def errors_in(body: str) -> list[str]:
             )
         for match in PLACEHOLDER.finditer(line):
             name = match.group(1)
-            if not NAME.match(name) or name not in ALLOWED:
+            if condition := CONDITION.fullmatch(match.group(0)):
+                problems.extend(_condition_problems(condition.group(1), lines, number))
+            elif not NAME.match(name) or name not in ALLOWED:
                 problems.append(
                     _("Line %(line)s: unknown placeholder {{ %(name)s }}.") % {"line": number, "name": name[:60]}
                 )
@@ -101,6 +127,43 @@ def errors_in(body: str) -> list[str]:
     return problems
 
 
+def _condition_problems(name: str, lines: list[str], number: int) -> list[str]:
+    """A condition must be known, alone on the first line of a paragraph, and have text under it."""
+    line = lines[number - 1]
+    if name not in CONDITIONS:
+        return [_("Line %(line)s: unknown condition {{ if %(name)s }}.") % {"line": number, "name": name[:60]}]
+    starts_paragraph = number == 1 or not lines[number - 2].strip()
+    if not starts_paragraph or not CONDITION.fullmatch(line.strip()):
+        return [
+            _("Line %(line)s: put {{ if %(name)s }} on a line of its own, at the start of a paragraph.")
+            % {"line": number, "name": name}
+        ]
+    if number == len(lines) or not lines[number].strip():
+        return [
+            _("Line %(line)s: {{ if %(name)s }} has no text under it; write the paragraph on the next lines.")
+            % {"line": number, "name": name}
+        ]
+    return []
+
+
+def apply_conditions(body: str, values: dict[str, str]) -> str:
+    """The body without the paragraphs whose condition does not hold, and without the condition lines.
+
+    A body without conditions comes back as it was (stripped), so its text and hash do not change."""
+    body = body.strip()
+    if not CONDITION.search(body):
+        return body
+    kept = []
+    for paragraph in PARAGRAPH_BREAK.split(body)[::2]:
+        first, _newline, rest = paragraph.lstrip().partition("\n")
+        condition = CONDITION.fullmatch(first.strip())
+        if condition is None:
+            kept.append(paragraph)
+        elif values.get(condition_key(condition.group(1))):
+            kept.append(rest)
+    return "\n\n".join(kept)
+
+
 def validate_clause_body(body: str) -> None:
     problems = errors_in(body)
     if problems:
@@ -111,7 +174,9 @@ def render(body: str, values: dict[str, str], tables: dict[str, Table]) -> SafeS
     """Clause text to HTML: escaped paragraphs, placeholders filled, block placeholders as tables."""
     validate_clause_body(body)
     parts = []
-    for paragraph in re.split(r"\n\s*\n", body.strip()):
+    for paragraph in re.split(r"\n\s*\n", apply_conditions(body, values)):
+        if not paragraph.strip():
+            continue  # every paragraph's condition failed
         lines = paragraph.splitlines()
         if len(lines) == 1 and (block := PLACEHOLDER.fullmatch(lines[0].strip())) and block.group(1) in BLOCK:
             parts.append(tables[block.group(1)].html())
@@ -151,4 +216,4 @@ def plain(body: str, values: dict[str, str], tables: dict[str, Table]) -> str:
         name = match.group(1)
         return table_text(tables[name]) if name in BLOCK else values.get(name, "")
 
-    return PLACEHOLDER.sub(fill, body.strip())
+    return PLACEHOLDER.sub(fill, apply_conditions(body, values))

@@ -53,6 +53,13 @@ def values_and_tables(contract: Contract) -> tuple[dict[str, str], dict[str, Tab
         "freelancer.iban": business.iban if business else "",
         "freelancer.email": owner.email,
         "today": _date(today),
+        # The payment clause's wording differs by client type (interest, the 14-day letter).
+        **placeholders.condition_values(
+            {
+                "client.business": client.kind != client.Kind.CONSUMER,
+                "client.consumer": client.kind == client.Kind.CONSUMER,
+            }
+        ),
     }
     schedule = project.schedule(today)
     tables = {
