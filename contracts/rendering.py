@@ -15,6 +15,7 @@ from freelance.evidence.chain import entry_for
 from freelance.lib.evidence import snapshot_hash
 from freelance.lib.money import format_money
 from freelance.lib.pdf import PDF_A3B, render_pdf
+from projects.rates import HISTORY, effective_rate
 
 
 def _date(value) -> str:
@@ -29,8 +30,8 @@ def values_and_tables(contract: Contract) -> tuple[dict[str, str], dict[str, Tab
     business = BusinessProfile.objects.filter(owner=owner).first()
     decision_maker = next((c for c in client.contacts.all() if c.is_decision_maker), None)
     today = timezone.localdate()
-    rate = HourlyRate.for_client(owner, client, today)
-    hourly = rate.amount if rate else project.hourly_rate
+    rate = effective_rate(project, today)  # the same rate as the bucket and the hours
+    hourly = rate.amount
     values = {
         "client.name": client.name,
         "client.address": ", ".join(client.address_lines),
@@ -96,12 +97,17 @@ def values_and_tables(contract: Contract) -> tuple[dict[str, str], dict[str, Tab
         ),
         "rates": Table(
             [_("Valid from"), _("Hourly rate (excl. VAT)"), _("Reason")],
-            [
-                [_date(r.valid_from), format_money(r.amount), r.reason]
-                for r in HourlyRate.objects.filter(Q(client__isnull=True) | Q(client=client), owner=owner).order_by(
-                    "valid_from"
-                )
-            ]
+            # The project's own rate replaces the history for this project; else the history, dated.
+            (
+                [
+                    [_date(r.valid_from), format_money(r.amount), r.reason]
+                    for r in HourlyRate.objects.filter(Q(client__isnull=True) | Q(client=client), owner=owner).order_by(
+                        "valid_from"
+                    )
+                ]
+                if rate.source == HISTORY
+                else []
+            )
             or ([[_date(today), format_money(hourly), ""]] if hourly is not None else []),
             _("No rates recorded."),
         ),

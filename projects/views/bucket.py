@@ -8,16 +8,18 @@ Invalid input or a refused step re-renders the page with the typed values, statu
 
 The page runs a fixed number of queries, however many wishes the bucket holds: the
 project, its phases, its contacts, the wishes (with contact, target phase and decision),
-the swappable scope and the open beep links.
+the swappable scope and the open beep links; and, for a project without its own hourly
+rate, the rate history's rate (projects.rates).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +51,7 @@ from projects.forms.bucket import (
     short_title,
 )
 from projects.models import ChangeDecision, ChangeRequest, Phase, Project, ScopeItem
+from projects.rates import EffectiveRate, effective_rate
 
 CR = ChangeRequest
 TEMPLATE = "projects/bucket.html"
@@ -132,29 +135,34 @@ class Tally:
 class BucketSummary:
     tallies: list[Tally]
     total: int
-    hourly_rate: Decimal | None
+    rate_of: Callable[[], EffectiveRate]
 
     @property
     def by_key(self) -> dict[str, Tally]:
         return {tally.key: tally for tally in self.tallies}
 
+    @cached_property
+    def rate(self) -> EffectiveRate:
+        """The project's hourly rate and where it comes from; asked only when shown (it may be a query)."""
+        return self.rate_of()
+
     @property
     def absorbed_value(self) -> str:
         """What the absorbed hours would have cost at the project's rate: profit you gave up."""
         absorbed = self.by_key[ABSORBED]
-        if not self.hourly_rate or not absorbed.hours:
+        if not absorbed.hours or not self.rate.amount:
             return ""
-        return format_money(round_money(absorbed.hours * self.hourly_rate))
+        return format_money(round_money(absorbed.hours * self.rate.amount))
 
 
-def summarise(rows: Iterable[tuple], hourly_rate: Decimal | None) -> BucketSummary:
+def summarise(rows: Iterable[tuple], rate_of: Callable[[], EffectiveRate]) -> BucketSummary:
     """rows: (status, decision, classification, count, hours, cost), one per wish or per group."""
     tallies = {key: Tally(key, str(label), str(hint)) for key, label, hint in CATEGORIES}
     total = 0
     for status, decision, classification, count, estimate, cost in rows:
         tallies[category_of(status, decision, classification)].add(count, estimate, cost)
         total += count
-    return BucketSummary(list(tallies.values()), total, hourly_rate)
+    return BucketSummary(list(tallies.values()), total, rate_of)
 
 
 def bucket_summary(project: Project) -> BucketSummary:
@@ -165,7 +173,7 @@ def bucket_summary(project: Project) -> BucketSummary:
         .values_list("status", "decision", "classification")
         .annotate(n=Count("pk"), hours=Sum("estimate_hours"), cost=Sum("cost"))
     )
-    return summarise(rows, project.hourly_rate)
+    return summarise(rows, lambda: effective_rate(project))
 
 
 # -- one wish as the page shows it ----------------------------------------------------------------
@@ -315,8 +323,9 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         "swappable": bucket.swappable_items(project),
         "links": _open_links(project),
     }
+    rate = effective_rate(project)  # its own rate, else the rate history's: what a wish will cost
     summary = summarise(
-        ((w.status, w.decision, w.classification, 1, w.estimate_hours, w.cost) for w in wishes), project.hourly_rate
+        ((w.status, w.decision, w.classification, 1, w.estimate_hours, w.cost) for w in wishes), lambda: rate
     )
     is_closed = project.status in (Project.Status.COMPLETED, Project.Status.STOPPED)
     return {
@@ -326,7 +335,8 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         "is_closed": is_closed,
         "add_form": None if is_closed else bound.get("add") or WishForm(contacts=contacts),
         "terms_form": bound.get("terms") or BucketTermsForm(instance=project),
-        "hourly_rate": format_money(project.hourly_rate),
+        "rate": rate,
+        "hourly_rate": format_money(rate.amount),
         "bucket_url": reverse("projects:bucket", args=[project.pk]),
     }
 
