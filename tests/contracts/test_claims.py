@@ -317,3 +317,38 @@ def test_the_claim_adds_two_queries_to_an_overdue_page(alice_client, alice):
     with at(LATE):
         overdue = count_queries(alice_client, detail(invoice))
     assert overdue - on_time == 2
+
+
+# -- a real race -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_the_same_moment_make_one_draft(alice):
+    """Two requests at once: the row lock makes the second wait and find the first one's draft."""
+    import threading
+
+    from django.db import connections
+
+    from contracts import claims
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers by itself; the row lock is tested on PostgreSQL")
+    invoice = sent(alice)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def click():
+        try:
+            barrier.wait()
+            results.append(claims.draft_claim(invoice, today=LATE))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Invoice.objects.filter(claim_for=invoice).count() == 1
+    assert sorted(created for _draft, created in results) == [False, True]
+    assert len({draft.pk for draft, _created in results}) == 1
