@@ -98,3 +98,14 @@ def test_an_invoice_frozen_before_the_address_was_kept_in_parts_still_downloads(
     postcodes = [e.text for e in root.iter(f"{CBC}PostalZone")]
     assert countries == ["NL", "BE"]
     assert postcodes == ["3512 PH", "1000"]
+
+
+def test_a_kor_seller_without_a_vat_id_is_told_the_e_invoice_needs_it(alice_client, alice):
+    """BR-E-02: an exempt (KOR) invoice must still carry the seller's VAT identifier."""
+    invoice = make_invoice(alice, small_business_scheme=True)
+    type(invoice).objects.filter(pk=invoice.pk).update(seller={**invoice.seller, "vat_id": ""})
+
+    response = alice_client.get(url(invoice), follow=True, **EN)
+
+    assert response.redirect_chain[-1][0] == reverse("contracts:invoice_detail", args=[invoice.pk])
+    assert "VAT id" in " ".join(str(m) for m in response.context["messages"])

@@ -11,7 +11,7 @@ from lxml import etree
 from contracts.einvoice import cii
 from tests.einvoice import validation
 from tests.einvoice.conftest import BELGIAN_CLIENT, make_invoice
-from tests.helpers import pdf_to_text
+from tests.helpers import pdf_to_text, pdf_tool
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +40,9 @@ def test_an_invoice_to_a_client_abroad_states_the_suppliers_country(alice, langu
 
 
 def test_an_invoice_to_a_dutch_client_leaves_the_suppliers_country_off(normal_invoice):
-    text = pdf_to_text(bytes(normal_invoice.pdf))
+    seller_block = pdf_to_text(bytes(normal_invoice.pdf)).split("Studio Alice\n", 1)[1].split("\n\n")[0]
 
-    assert "3512 PH Utrecht\nKvK" in text.replace("KvK-nummer", "KvK")
+    assert seller_block.splitlines()[:3] == ["Lange Nieuwstraat 2", "3512 PH Utrecht", "KvK-nummer: 87654321"]
 
 
 def test_reverse_charge_is_category_ae_with_the_reason_and_the_buyers_vat_id(reverse_charge_invoice):
@@ -104,3 +104,10 @@ def test_an_invoice_the_standard_cannot_describe_is_still_sent_as_a_plain_pdf(al
     assert "factur-x.xml" not in listing
     assert invoice.buyer["country"] == ""
     assert invoice.buyer["address"][-1] == "Atlantis"
+
+
+def test_the_pdf_with_its_e_invoice_keeps_a_title_in_the_invoices_language(normal_invoice, tmp_path):
+    info = pdf_tool("pdfinfo", bytes(normal_invoice.pdf), tmp_path)
+
+    assert f"Title:           Factuur {normal_invoice.number}\n" in info
+    assert "Author:          Studio Alice\n" in info
