@@ -198,6 +198,15 @@ def test_drafting_the_claim_never_changes_the_original(alice_client, alice):
     assert model_to_dict(Invoice.objects.get(pk=invoice.pk))["status"] == Invoice.Status.SENT
 
 
+def test_the_draft_claim_links_back_to_the_claimed_invoice(alice_client, alice):
+    invoice = sent(alice)
+    with at(LATE):
+        response = alice_client.post(claim_url(invoice), **EN, follow=True)
+    page = response.content.decode()
+    assert 'id="claimed-invoice"' in page and f'href="{detail(invoice)}"' in page
+    assert 'id="claim"' not in page  # a claim is not claimed on again
+
+
 def test_a_double_click_opens_the_same_draft(alice_client, alice):
     invoice = sent(alice)
     with at(LATE):
