@@ -74,14 +74,16 @@ def _sent_invoice():
     return invoices.issue(draft, actor=user, today=date(2026, 11, 26), send=False)
 
 
-def _timed(function, runs: int) -> list[float]:
+def _timed(function, runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of each run, sorted: CPU time shows the cost on a busy machine."""
     function()  # warm-up
-    timings = []
+    wall, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         function()
-        timings.append(time.perf_counter() - started)
-    return sorted(timings)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return sorted(wall), sorted(cpu)
 
 
 def _p95(timings: list[float]) -> float:
@@ -111,15 +113,18 @@ def main(argv: list[str] | None = None) -> int:
             xml = cii.cii_xml(invoice)
             return facturx.generate_from_binary(plain, xml, flavor="factur-x", level="en16931", check_xsd=True)
 
-        whole = _timed(lambda: invoices.invoice_pdf(invoice), args.runs)
-        part = _timed(einvoice_part, args.runs)
+        whole, whole_cpu = _timed(lambda: invoices.invoice_pdf(invoice), args.runs)
+        part, part_cpu = _timed(einvoice_part, args.runs)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"load average {load:.2f} on {os.cpu_count()} CPUs; {args.runs} runs after a warm-up")
-        print(f"{'':<32} {'median (s)':>10} {'p95 (s)':>8}")
-        print(f"{'invoice PDF with Factur-X XML':<32} {statistics.median(whole):>10.3f} {_p95(whole):>8.3f}")
-        print(f"{'  of which XML and embedding':<32} {statistics.median(part):>10.3f} {_p95(part):>8.3f}")
+        print(f"{'':<32} {'median (s)':>10} {'p95 (s)':>8} {'CPU median (s)':>15}")
+        for label, wall, cpu in (
+            ("invoice PDF with Factur-X XML", whole, whole_cpu),
+            ("  of which XML and embedding", part, part_cpu),
+        ):
+            print(f"{label:<32} {statistics.median(wall):>10.3f} {_p95(wall):>8.3f} {statistics.median(cpu):>15.3f}")
         ok = statistics.median(whole) < WARM_LIMIT
-        print(f"limit: median < {WARM_LIMIT:.1f} s{'' if ok else '  TOO SLOW'}")
+        print(f"limit: median < {WARM_LIMIT:.1f} s (wall clock){'' if ok else '  TOO SLOW'}")
         return 0 if ok else 1
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
