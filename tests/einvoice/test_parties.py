@@ -111,3 +111,12 @@ def test_the_pdf_with_its_e_invoice_keeps_a_title_in_the_invoices_language(norma
 
     assert f"Title:           Factuur {normal_invoice.number}\n" in info
     assert "Author:          Studio Alice\n" in info
+
+
+def test_the_sent_pdf_is_still_pdf_a_3b_and_declares_factur_x_en16931(normal_invoice, tmp_path):
+    metadata = pdf_tool("pdfinfo", bytes(normal_invoice.pdf), tmp_path, "-meta")
+
+    assert "<pdfaid:part>3</pdfaid:part>" in metadata
+    assert "<pdfaid:conformance>B</pdfaid:conformance>" in metadata
+    assert "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in metadata
+    assert "<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>" in metadata
