@@ -80,12 +80,7 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     else:
         form = OneOffInvoiceForm(owner=request.user)
         wanted = request.GET.get("client", "")
-        if (
-            wanted.isascii()
-            and wanted.isdigit()
-            and len(wanted) <= 18
-            and form.fields["client"].queryset.filter(pk=wanted).exists()
-        ):
+        if wanted.isascii() and wanted.isdigit() and form.fields["client"].queryset.filter(pk=wanted).exists():
             form.initial["client"] = int(wanted)
         status = HTTPStatus.OK
     context = {"form": form, "has_clients": form.fields["client"].queryset.exists()}

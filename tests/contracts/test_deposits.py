@@ -275,7 +275,7 @@ def test_the_deduction_is_at_most_the_drafts_total(alice):
 
 
 @pytest.mark.parametrize("state", ["draft", "credited"])
-def test_a_draft_or_credited_deposit_is_not_deducted(alice, state):
+def test_a_draft_or_credited_deposit_is_not_deducted(alice, alice_client, state):
     project = deposit_project(alice, percent="30")
     if state == "draft":
         deposits.draft_deposit(project)
@@ -285,6 +285,7 @@ def test_a_draft_or_credited_deposit_is_not_deducted(alice, state):
         assert Invoice.objects.get(pk=deposit.pk).status == Invoice.Status.CREDITED
     final = invoices.draft_for_phase(phase(project, 2))
     assert deduction(final) is None
+    assert "Deduct deposit" not in body(alice_client.get(url("invoice_detail", final.pk), **EN))
 
 
 def test_a_partly_credited_deposit_deducts_what_is_left(alice):
