@@ -14,6 +14,7 @@ import pytest
 
 from contracts.einvoice import cii, ubl
 from tests.einvoice import validation
+from tests.einvoice.conftest import make_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +124,24 @@ def test_a_tampered_ubl_fails_the_xsd_en16931_peppol_and_nlcius(normal_invoice, 
         validation.schematron_failures(no_seller_address, validation.peppol_xslt(build_dir))
     )
     assert "BR-NL-2" in ids(validation.schematron_failures(no_buyer_reference, validation.nlcius_xslt(build_dir)))
+
+
+def test_zero_rated_and_deducted_lines_pass_en16931_and_peppol(alice, build_dir):
+    """A 0% line is category Z; a line with a negative price (a deposit deducted) becomes a
+    negative quantity at a positive price, because an item price may not be negative (BR-27)."""
+    invoice = make_invoice(
+        alice,
+        lines=[
+            ("Ontwerp", "10", "uur", "80.00", "21"),
+            ("Export drukwerk", "1", "", "150.00", "0"),
+            ("Aanbetaling verrekend", "1", "", "-100.00", "21"),
+        ],
+    )
+    xml_cii, xml_ubl = cii.cii_xml(invoice), ubl.ubl_xml(invoice)
+
+    assert b"<ram:CategoryCode>Z</ram:CategoryCode>" in xml_cii
+    assert b'<ram:BilledQuantity unitCode="C62">-1</ram:BilledQuantity>' in xml_cii
+    validation.require_saxon()
+    assert_valid(validation.schematron_failures(xml_cii, validation.EN16931_CII_XSLT), "EN 16931 CII")
+    assert_valid(validation.schematron_failures(xml_ubl, validation.EN16931_UBL_XSLT), "EN 16931 UBL")
+    assert_valid(validation.schematron_failures(xml_ubl, validation.peppol_xslt(build_dir)), "Peppol BIS 3.0")
