@@ -12,9 +12,11 @@ clause through migration 0010, which leaves edited and own texts alone.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -250,3 +252,20 @@ def test_the_migrated_database_holds_todays_default_payment_clause():
     for language in ("nl", "en"):
         current = ClauseTemplate.for_user(None).get(key="payment", language=language)
         assert current.body == defaults.CLAUSES["payment"][language]["body"]
+
+
+def test_the_migration_carries_its_own_texts_and_imports_nothing_live():
+    """Like 0002: what it does on an install must not change when contracts.defaults changes later."""
+    tree = ast.parse(Path(upgrade.__file__).read_text(encoding="utf-8"))
+    imported = {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    assert imported == {"django.db"}
+    for row in upgrade.PAYMENT:
+        assert row["body"] == defaults.CLAUSES["payment"][row["language"]]["body"]
+        assert row["old_body"] == next(
+            r["body"] for r in frozen.CLAUSE_TEMPLATES if (r["key"], r["language"]) == ("payment", row["language"])
+        )
