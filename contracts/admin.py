@@ -548,5 +548,21 @@ class InvoiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class StatutoryInterestRateAdmin(admin.ModelAdmin):
     """The operator keeps this table current: a new rate every 1 January and 1 July."""
 
-    list_display = ["kind", "valid_from", "percent"]
+    list_display = ["kind", "valid_from", "percent", "source"]
     list_filter = ["kind"]
+
+    def changelist_view(self, request, extra_context=None):
+        """Warn when a half-year has begun without its rate: interest then uses the last known one."""
+        from contracts.interest import stale_kinds  # kept inside this class: the module's imports are shared
+
+        stale = stale_kinds(timezone.localdate())
+        if stale:
+            messages.warning(
+                request,
+                _(
+                    "No rate entered for the current half-year for: %(kinds)s. Interest amounts use the last "
+                    "known rate until you add the new one from the official publication."
+                )
+                % {"kinds": "; ".join(str(StatutoryInterestRate.Kind(kind).label) for kind in stale)},
+            )
+        return super().changelist_view(request, extra_context)

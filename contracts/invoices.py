@@ -7,13 +7,15 @@ from collections import defaultdict
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+import facturx
 from django.db import transaction
 from django.db.models import DecimalField, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from contracts import dutch_law
+from contracts import deposits, dutch_law, paying
+from contracts.einvoice import EInvoiceUnavailable, cii
 from contracts.models import (
     BusinessProfile,
     Invoice,
@@ -25,7 +27,8 @@ from contracts.payments import outstanding
 from contracts.time_entries import unbilled_time
 from freelance.documents import registry as documents
 from freelance.documents.store import get as get_document
-from freelance.lib.formats import freelancer_name, money_in
+from freelance.lib import countries
+from freelance.lib.formats import freelancer_name, money_in, number_in
 from freelance.lib.money import round_money
 from freelance.lib.pdf import PDF_A3B, render_pdf
 from freelance.lib.rules import RuleViolation
@@ -67,13 +70,21 @@ def _time_lines(invoice: Invoice, entries: list[TimeEntry], start: int) -> int:
     with override(invoice.language):
         for (role, rate, multiplier, reason), group in sorted(groups.items(), key=lambda g: (g[0][0], -g[0][2])):
             hours = sum((e.hours for e in group), ZERO)
-            description = _("%(role)s, %(first)s to %(last)s") % {
-                "role": Role(role).label,
-                "first": min(e.date for e in group).strftime("%d-%m-%Y"),
-                "last": max(e.date for e in group).strftime("%d-%m-%Y"),
-            }
+            first, last = min(e.date for e in group), max(e.date for e in group)
+            if first == last:
+                description = _("%(role)s, %(day)s") % {"role": Role(role).label, "day": first.strftime("%d-%m-%Y")}
+            else:
+                description = _("%(role)s, %(first)s to %(last)s") % {
+                    "role": Role(role).label,
+                    "first": first.strftime("%d-%m-%Y"),
+                    "last": last.strftime("%d-%m-%Y"),
+                }
             if multiplier != 1:
-                description += " " + _("(%(reason)s, ×%(multiplier)s)") % {"reason": reason, "multiplier": multiplier}
+                # Stored text: the multiplier as the invoice's language writes it (×2, ×1,5).
+                description += " " + _("(%(reason)s, ×%(multiplier)s)") % {
+                    "reason": reason,
+                    "multiplier": number_in(multiplier, invoice.language),
+                }
             position += 1
             line = InvoiceLine.objects.create(
                 invoice=invoice,
@@ -132,6 +143,7 @@ def draft_for_phase(phase: Phase) -> Invoice | None:
                 )
             position = _time_lines(invoice, entries, position)
             _wish_lines(invoice, wishes, position)
+        deposits.deduct_from_final(invoice)  # the last phase's invoice deducts the deposit
     return invoice
 
 
@@ -164,6 +176,7 @@ def draft_for_unbilled(project: Project) -> Invoice | None:
         invoice = _new_draft(project)
         position = _time_lines(invoice, entries, 0)
         _wish_lines(invoice, wishes, position)
+        deposits.deduct_from_final(invoice)  # with no phase left to invoice, this one deducts the deposit
     return invoice
 
 
@@ -212,10 +225,16 @@ def missing_details(invoice: Invoice) -> list[str]:
     return missing
 
 
-def _party(name, street, postcode, city, country="", kvk="", vat_id="", iban="") -> dict:
+def _party(name, street, postcode, city, country="", kvk="", vat_id="", iban="", *, code="", country_name="") -> dict:
+    """A frozen party: the address lines the PDF prints, and the same address in parts for e-invoices."""
     return {
         "name": name,
         "address": [line for line in (street, f"{postcode} {city}".strip(), country) if line],
+        "street": street,
+        "postcode": postcode,
+        "city": city,
+        "country": code,
+        "country_name": country_name,
         "kvk_number": kvk,
         "vat_id": vat_id,
         "iban": iban,
@@ -223,17 +242,26 @@ def _party(name, street, postcode, city, country="", kvk="", vat_id="", iban="")
 
 
 def parties_for(invoice: Invoice, profile: BusinessProfile | None = None) -> tuple[dict, dict]:
-    """Seller and buyer as they would be frozen now: stored on sending, shown live on a draft."""
+    """Seller and buyer as they would be frozen now: stored on sending, shown live on a draft.
+
+    The seller is a Dutch freelancer (the profile has no country); a client abroad also
+    gets the seller's country on the address, in the invoice's language.
+    """
     profile = profile or BusinessProfile.for_owner(invoice.owner)
     client = invoice.client
+    buyer_code = countries.country_code(client.country, default=countries.NL)
+    seller_country = countries.country_name(countries.NL, invoice.language)
     seller = _party(
         profile.business_name,
         profile.street_address,
         profile.postcode,
         profile.city,
+        seller_country if buyer_code != countries.NL else "",
         kvk=profile.kvk_number,
         vat_id=profile.vat_id,
         iban=profile.iban,
+        code=countries.NL,
+        country_name=seller_country,
     )
     buyer = _party(
         client.name,
@@ -243,6 +271,8 @@ def parties_for(invoice: Invoice, profile: BusinessProfile | None = None) -> tup
         client.country,
         kvk=client.kvk_number,
         vat_id=client.vat_id,
+        code=buyer_code,
+        country_name=countries.country_name(buyer_code, invoice.language) if buyer_code else client.country,
     )
     return seller, buyer
 
@@ -286,9 +316,10 @@ def issue(invoice: Invoice, *, actor, today: date | None = None, send: bool = Tr
             raise InvoiceRefused(_("The invoice total must be more than zero; use a credit note to give money back."))
         profile = BusinessProfile.objects.get(owner=invoice.owner)
         seller, buyer = parties_for(invoice, profile)
+        number = dutch_law.next_invoice_number(invoice.owner, today.year)
         invoice.issue(
             actor,
-            number=dutch_law.next_invoice_number(invoice.owner, today.year),
+            number=number,
             issue_date=today,
             delivery_date=invoice.delivery_date or _delivery_date(invoice) or today,
             due_date=today + timedelta(days=invoice.payment_term_days),
@@ -297,6 +328,7 @@ def issue(invoice: Invoice, *, actor, today: date | None = None, send: bool = Tr
             total_excl=totals.total_excl,
             total_vat=totals.total_vat,
             total=totals.total,
+            payment_reference=paying.payment_reference(invoice, number),
         )
         if send:
             email = send_invoice_email(invoice)
@@ -356,9 +388,27 @@ def filename(invoice: Invoice) -> str:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    """The invoice as a PDF/A-3b document, in the invoice's language."""
+    """The invoice as a PDF/A-3b document, in the invoice's language.
+
+    A sent invoice carries its e-invoice: Factur-X EN 16931 XML, embedded as factur-x.xml.
+    An invoice the standard cannot describe (say, a client country it does not know) is
+    still sent as a plain PDF; the reason is logged and shown where the e-invoice is offered.
+    """
     with override(invoice.language):
-        return render_pdf("pdf/invoice.html", pdf_context(invoice), pdf_variant=PDF_A3B)
+        pdf = render_pdf("pdf/invoice.html", pdf_context(invoice), pdf_variant=PDF_A3B)
+    if invoice.is_draft:
+        return pdf
+    try:
+        xml = cii.cii_xml(invoice)
+    except EInvoiceUnavailable as refused:
+        logger.warning("invoice %s: sent without e-invoice XML: %s", invoice.pk, refused)
+        return pdf
+    with override(invoice.language):
+        title = f"{_('Credit note') if invoice.is_credit_note else _('Invoice')} {invoice.number}"
+    metadata = {"author": invoice.seller.get("name", ""), "keywords": "Factur-X", "title": title, "subject": title}
+    return facturx.generate_from_binary(
+        pdf, xml, flavor="factur-x", level="en16931", check_xsd=True, pdf_metadata=metadata, lang=invoice.language
+    )
 
 
 def pdf_context(invoice: Invoice) -> dict:
@@ -382,6 +432,9 @@ def pdf_context(invoice: Invoice) -> dict:
         "total": invoice.total if not invoice.is_draft else totals.total,
         "seller": seller,
         "buyer": buyer,
+        "payment": paying.pdf_payment_context(
+            invoice, seller=seller, total=invoice.total if not invoice.is_draft else totals.total
+        ),
     }
 
 
@@ -402,6 +455,7 @@ def send_invoice_email(invoice: Invoice):
             "total": money_in(invoice.total, invoice.language),
             "due_date": invoice.due_date,
             "iban": invoice.seller.get("iban", ""),
+            **paying.email_payment_context(invoice),
         },
         language=invoice.language,
         kind="invoice",

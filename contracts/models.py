@@ -395,13 +395,15 @@ class HourlyRate(models.Model):
 
     @classmethod
     def for_client(cls, owner, client: Client | None, on: date) -> HourlyRate | None:
-        """The client's agreed rate on that day, or else the freelancer's own."""
-        rates = cls.objects.filter(owner=owner, valid_from__lte=on).order_by("-valid_from")
-        if client is not None:
-            agreed = rates.filter(client=client).first()
-            if agreed:
-                return agreed
-        return rates.filter(client__isnull=True).first()
+        """The client's agreed rate on that day, or else the freelancer's own, in one query.
+
+        `owner` and `client` may be objects or ids."""
+        rates = cls.objects.filter(owner=owner, valid_from__lte=on)
+        if client is None:
+            return rates.filter(client__isnull=True).order_by("-valid_from").first()
+        # Only this client's rates and the own ones: this client's come first, the newest first.
+        candidates = rates.filter(Q(client=client) | Q(client__isnull=True))
+        return candidates.order_by(models.F("client").asc(nulls_last=True), "-valid_from").first()
 
 
 def default_evening_from():
@@ -942,8 +944,39 @@ class Invoice(models.Model):
         ``invoices.issue`` checks the draft and computes what is frozen; this claims the move,
         so a double submit or a race sends once and the loser changes nothing. A sent credit
         note credits its invoice in the same transaction.
+
+        The invoice date never goes before that of an earlier number in the same series (one
+        series per owner and year, ``dutch_law.next_invoice_number``). The check holds the
+        series' counter row locked, as taking the number does, so no other number of the
+        series can be issued between the check and the commit; a refusal rolls the whole
+        transaction back, the number with it.
         """
         with transaction.atomic():
+            series = number.partition("-")[0]
+            if series.isdigit():
+                InvoiceCounter.objects.select_for_update().filter(owner_id=self.owner_id, year=int(series)).first()
+            later = (
+                Invoice.objects.filter(
+                    owner_id=self.owner_id, number__startswith=f"{series}-", issue_date__gt=issue_date
+                )
+                .exclude(pk=self.pk)
+                .exclude(status=self.Status.DRAFT)
+                .order_by("-issue_date", "-number")
+                .values_list("number", "issue_date")
+                .first()
+            )
+            if later is not None:
+                raise RuleViolation(
+                    _(
+                        "The invoice date cannot be %(date)s: invoice %(number)s of the same series is already "
+                        "dated %(later)s, and invoice dates follow the numbers."
+                    )
+                    % {
+                        "date": issue_date.strftime("%d-%m-%Y"),
+                        "number": later[0],
+                        "later": later[1].strftime("%d-%m-%Y"),
+                    }
+                )
             guarded_move(
                 self,
                 [self.Status.DRAFT],

@@ -18,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts import placeholders
+from contracts import deposits, placeholders
 from contracts.models import (
     ClauseTemplate,
     Contract,
@@ -282,6 +282,7 @@ def accept_contract(
                     reason=_("Contract version %(number)s accepted by %(name)s (client, via email link)")
                     % {"number": version.number, "name": typed_name},
                 )
+            deposits.draft_deposit(project)  # the advance the project asks, drafted once for review
             notify(acceptance)
     except VersionSuperseded:
         link.used_at = None  # the claim was rolled back with the rest

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import (
-    HourlyRate,
     Role,
     SurchargeRule,
     TimeEntry,
@@ -18,6 +17,7 @@ from contracts.models import (
 from contracts.surcharges import surcharge_for
 from freelance.lib.rules import RuleViolation
 from projects.models import ChangeRequest, Phase, Project
+from projects.rates import effective_rate
 
 ZERO = Decimal("0.00")
 MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
@@ -30,10 +30,10 @@ DAY_WORK_STARTS = time(9, 0)
 
 
 def rate_for(project: Project, on: date) -> Decimal | None:
-    """The one hourly rate rule: the dated rate agreed with the client (or the freelancer's own)
-    on that day; without any dated rate, the project's rate. The contract uses the same rule."""
-    rate = HourlyRate.for_client(project.owner, project.client, on)
-    return rate.amount if rate else project.hourly_rate
+    """The one hourly rate rule (projects.rates): the project's own rate if set, else the dated
+    rate agreed with the client (or the freelancer's own) on that day. The contract and the
+    bucket use the same rule."""
+    return effective_rate(project, on).amount
 
 
 def hours_between(start: time, end: time) -> Decimal:

@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.urls import path
 
 from contracts.public import contract as public
-from contracts.views import business, time
+from contracts.public import verify
+from contracts.views import business, claims, one_off, time
 from contracts.views import contract as views
+from contracts.views import deposits as deposit_views
+from contracts.views import einvoice as einvoice_views
 from contracts.views import invoices as invoice_views
 
 app_name = "contracts"
@@ -22,15 +25,19 @@ urlpatterns = [
     path("projects/<int:pk>/contract/versions/<int:number>.pdf", views.version_pdf_view, name="version_pdf"),
     # The client's PDF: no login; only for the browser that opened the emailed link.
     path("c/<uuid:public_id>/pdf/", public.client_pdf, name="client_pdf"),
+    # "Is this invoice genuine?": printed on every sent invoice; no login, shows five facts.
+    path("v/<str:public_id>/", verify.invoice_verify, name="invoice_verify"),
 ]
 
 # -- invoices, payments and business settings (contracts/views/invoices.py, business.py) --
 
 urlpatterns += [
     path("invoices/", invoice_views.invoice_list, name="invoice_list"),
+    path("invoices/new/", one_off.invoice_new, name="invoice_new"),
     path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/preview.pdf", invoice_views.invoice_preview_pdf, name="invoice_preview_pdf"),
     path("invoices/<int:pk>/pdf/", invoice_views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/ubl/", einvoice_views.invoice_ubl, name="invoice_ubl"),
     path("invoices/<int:pk>/edit/", invoice_views.invoice_update, name="invoice_update"),
     path("invoices/<int:pk>/lines/add/", invoice_views.invoice_line_add, name="invoice_line_add"),
     path("invoices/<int:pk>/lines/<int:line_pk>/", invoice_views.invoice_line_edit, name="invoice_line_edit"),
@@ -48,6 +55,8 @@ urlpatterns += [
         name="invoice_payment_delete",
     ),
     path("invoices/<int:pk>/credit-note/", invoice_views.credit_note_create, name="invoice_credit_note"),
+    path("invoices/<int:pk>/claim/", claims.invoice_claim, name="invoice_claim"),
+    path("invoices/<int:pk>/deduct-deposit/", deposit_views.invoice_deduct_deposit, name="invoice_deduct_deposit"),
     path("projects/<int:pk>/invoices/draft/", invoice_views.draft_for_unbilled, name="invoice_draft_unbilled"),
     path("clients/<int:pk>/reminders/pause/", invoice_views.client_reminders_pause, name="client_reminders_pause"),
     path("clients/<int:pk>/reminders/resume/", invoice_views.client_reminders_resume, name="client_reminders_resume"),

@@ -29,6 +29,7 @@ from freelance.lib.money import round_money
 from freelance.lib.rules import AppendOnly, RuleViolation, guarded_move
 from freelance.lib.workdays import add_working_days, next_working_day
 from projects import signals
+from projects.rates import effective_rate
 
 MAX_PAYMENT_TERM_BUSINESS = 60  # days; Civil Code art. 6:119a
 DECISION_MAKER_NUDGE_WEEKS = 6
@@ -1169,7 +1170,7 @@ class ChangeRequest(models.Model):
         if target_phase is not None and (target_phase.project_id != self.project_id or target_phase.is_read_only):
             raise RuleViolation(_("Paid extra work goes into a phase that is not accepted yet, or into a new phase."))
         if classification == self.Classification.EXTRA_COST:
-            rate = self.project.hourly_rate
+            rate = effective_rate(self.project).amount  # its own rate, else the rate history's
             if not rate:
                 raise RuleViolation(_("Set the project's hourly rate first, so the client sees the price."))
             cost = round_money(self.estimate_hours * rate)

@@ -13,14 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-if TYPE_CHECKING:
-    from projects.models import Project
+
+class RatedProject(Protocol):
+    """What a rate is looked up for: a ``projects.models.Project`` (not imported: that module
+    imports this one, and the layers allow no cycle)."""
+
+    hourly_rate: Decimal | None
+    owner_id: int
+    client_id: int
 
 
 class DatedRate(Protocol):
@@ -57,7 +63,7 @@ def register_history(lookup: Lookup) -> Lookup:
     return lookup
 
 
-def effective_rate(project: Project, on: date | None = None) -> EffectiveRate:
+def effective_rate(project: RatedProject, on: date | None = None) -> EffectiveRate:
     """The project's own rate if set; else the rate history's for its client on that day (default today)."""
     if project.hourly_rate is not None:
         return EffectiveRate(project.hourly_rate, PROJECT)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import BusinessProfile, Invoice, InvoiceLine
+from contracts.paying import PaymentLinkField
 from freelance.lib.identifiers import normalise_iban, normalise_identifier, normalise_vat_id
 
 VAT_CHOICES = [("21", "21%"), ("9", "9%"), ("0", _("0% (or no VAT)"))]
@@ -49,7 +50,7 @@ class InvoiceDraftForm(forms.ModelForm):
 
     class Meta:
         model = Invoice
-        fields = ["payment_term_days", "delivery_date", "reverse_charge", "note"]
+        fields = ["payment_term_days", "delivery_date", "reverse_charge", "note", "payment_link"]
         widgets = {
             "delivery_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "note": forms.Textarea(attrs={"rows": 3}),
@@ -65,6 +66,7 @@ class InvoiceDraftForm(forms.ModelForm):
         }
 
     payment_term_days = Invoice._meta.get_field("payment_term_days").formfield(min_value=1, max_value=365)
+    payment_link = PaymentLinkField()
 
 
 class PaymentForm(forms.Form):

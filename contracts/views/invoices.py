@@ -43,7 +43,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from contracts import invoices, payments, time_entries
+from contracts import claims, deposits, invoices, payments, time_entries
 from contracts.forms.invoices import InvoiceDraftForm, InvoiceLineForm, PauseRemindersForm, PaymentForm
 from contracts.models import Invoice, InvoiceEvent, InvoiceLine, Payment, TimeEntry
 from freelance.documents.store import get as get_document
@@ -383,6 +383,7 @@ def page_context(request: HttpRequest, invoice: Invoice, bound: dict | None = No
             add_form=bound.get("line_add") or line_form(InvoiceLine(invoice=invoice)),
             draft_form=bound.get("draft") or InvoiceDraftForm(instance=invoice, auto_id="draft-%s"),
             missing=invoices.missing_details(invoice),
+            deductible_deposit=deposits.deductible_for(invoice),
             recipients=invoices.billing_contacts(invoice.client),
             settings_url=reverse("contracts:business_settings") + "?next=" + detail_url(invoice.pk),
         )
@@ -409,6 +410,10 @@ def page_context(request: HttpRequest, invoice: Invoice, bound: dict | None = No
             owner=request.user, kind=Reminder.Kind.PAYMENT, object_id=invoice.pk
         ).order_by("stage")
         context["reminders"] = [ReminderRow(r, stage_label(invoice.client.kind, r.stage)) for r in reminders]
+    # Interest and collection costs, only on an overdue invoice (contracts.claims): 2–3 queries, not per row.
+    context["claim"] = claims.for_invoice(
+        invoice, today, reminders=[row.reminder for row in context.get("reminders", [])]
+    )
     return context
 
 

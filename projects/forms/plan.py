@@ -20,6 +20,7 @@ from projects.models import Client, Phase, Project, ScopeItem
 NEW_PROJECT_PHASE_ROWS = 3
 MAX_OFFSET = 520  # as Phase.offset_amount's validator: ten years of weeks
 MAX_YEARS_AHEAD = 10
+MAX_DEPOSIT = Decimal("9999999")  # what one invoice line holds (InvoiceLine.unit_price)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -112,10 +113,45 @@ class NewProjectForm(GateMixin, forms.ModelForm):
         help_text=_("The date phase 1 is due. It is sacred: once contracted, only a renegotiation moves it."),
     )
     override_reason = override_reason_field()
+    deposit_percent = forms.DecimalField(
+        label=_("Deposit as a percentage (optional)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0.01", "max": 100, "step": "0.01", "inputmode": "decimal"}),
+        help_text=_("A share of the fixed phase prices, invoiced when the client accepts the contract."),
+        error_messages={
+            "invalid": _("Enter the deposit as a percentage, such as 30 or 12.5."),
+            "min_value": _("A deposit percentage is more than 0 and at most 100."),
+            "max_value": _("A deposit percentage is more than 0 and at most 100."),
+            "max_digits": _("Enter the percentage with at most two decimals, such as 12.5."),
+            "max_decimal_places": _("Enter the percentage with at most two decimals, such as 12.5."),
+        },
+    )
+    deposit_amount = forms.DecimalField(
+        label=_("Or a deposit amount (€, excl. VAT, optional)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=MAX_DEPOSIT,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0.01", "max": MAX_DEPOSIT, "step": "0.01", "inputmode": "decimal"}),
+        help_text=_("Deducted from the final invoice."),
+        error_messages={
+            "invalid": _("Enter the deposit as an amount, such as 1500 or 1500.50."),
+            "min_value": _("A deposit amount is more than zero."),
+            "max_value": _("A deposit is at most %(limit_value)s euros excl. VAT."),
+            "max_digits": _("That amount is too large for a deposit."),
+            "max_whole_digits": _("That amount is too large for a deposit."),
+            "max_decimal_places": _("Enter the amount in euros and cents, such as 1500.50."),
+        },
+    )
 
     class Meta:
         model = Project
-        fields = ["client", "name", "goal"]
+        fields = ["client", "name", "goal", "deposit_percent", "deposit_amount"]
         labels = {"client": _("Client"), "name": _("Project name"), "goal": _("Goal")}
         widgets = {"goal": forms.Textarea(attrs={"rows": 3})}
 
@@ -130,6 +166,14 @@ class NewProjectForm(GateMixin, forms.ModelForm):
 
     def clean_first_deadline(self) -> date | None:
         return refuse_past(self.cleaned_data.get("first_deadline"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("deposit_percent") is not None and cleaned.get("deposit_amount") is not None:
+            self.add_error(
+                "deposit_amount", _("Ask either a percentage or an amount as the deposit, not both: empty one of them.")
+            )
+        return cleaned
 
 
 class InitialPhasesForm(forms.Form):

@@ -106,7 +106,7 @@ def build_contract(language: str) -> Contract:
         client__payment_term_days=21,
         client__language=language,
         first_deadline=FIRST_DEADLINE,
-        hourly_rate=Decimal("95.00"),
+        hourly_rate=None,  # the rate comes from the rate history below (a project's own rate would replace it)
     )
     ContactFactory(client=project.client, name="Marieke van Dam", is_decision_maker=True)
     PhaseFactory(project=project, position=1, title="Design and structure", fixed_price=Decimal("2400.00"))

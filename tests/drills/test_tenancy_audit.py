@@ -113,7 +113,7 @@ def classify(route: Route) -> str | None:
     r = route.route
     if r in ALLOW_LIST:
         return "allow-listed"
-    if r in ("l/<str:token>/", "accounts/invitation/<str:token>/"):
+    if r in ("l/<str:token>/", "accounts/invitation/<str:token>/", "v/<str:public_id>/"):
         return "link-token"
     if r == "accounts/password/reset/<uidb64>/<token>/":
         return "password-reset"
@@ -174,11 +174,11 @@ def probes_for(route: Route, world: _audit.World) -> list[Probe]:
     if kind == "no-params":
         return [Probe(route.fill(), "clean")]
     if kind == "link-token":
-        # A client link (or an invitation) is a capability URL: whoever holds the token may
-        # open it, so the real tokens are covered by tests/links and tests/accounts. Guessed
-        # tokens must not open anything.
-        guesses = [secrets.token_urlsafe(32) for _ in range(3)] + ["a" * 43, "0"]
-        return [Probe(route.fill(token=g), "refused", post=True) for g in guesses]
+        # A client link (or an invitation, or an invoice's "is this genuine?" page) is a capability
+        # URL: whoever holds the token may open it, so the real tokens are covered by tests/links,
+        # tests/accounts and tests/contracts/test_verify_page.py. Guessed tokens must not open anything.
+        guesses = [secrets.token_urlsafe(32) for _ in range(3)] + [secrets.token_urlsafe(16), "a" * 43, "0"]
+        return [Probe(route.fill(**{name: g}), "refused", post=True) for g in guesses]
     if kind == "password-reset":
         uid = urlsafe_base64_encode(force_bytes(world.alice.pk))
         return [Probe(route.fill(uidb64=uid, token=t), "clean", note="no-reset-form") for t in ("set-password", "x-y")]
