@@ -243,7 +243,7 @@ class Project(models.Model):
         help_text=_("A draft invoice is made for you at that moment; you check it and send it."),
     )
     deposit_percent = models.DecimalField(
-        _("deposit (% of the fixed prices)"),
+        _("deposit (percentage of the fixed prices)"),
         max_digits=5,
         decimal_places=2,
         null=True,

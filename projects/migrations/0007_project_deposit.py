@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                     django.core.validators.MinValueValidator(Decimal("0.01")),
                     django.core.validators.MaxValueValidator(Decimal("100")),
                 ],
-                verbose_name="deposit (% of the fixed prices)",
+                verbose_name="deposit (percentage of the fixed prices)",
             ),
         ),
         migrations.AddConstraint(
