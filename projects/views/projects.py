@@ -282,6 +282,7 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         risk_rows.append(RiskRow(risk, RISK_BADGES[risk.status], whose, edit_form))
 
     events = project.events.select_related("actor", "phase").order_by("-at", "-pk")[:HISTORY_SIZE]
+    bucket = bucket_summary(project)
     return {
         "project": project,
         "project_badge": PROJECT_BADGES[project.status],
@@ -298,8 +299,9 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         "risk_form": bound.get("risk") or RiskForm(),
         "history": [history_row(event) for event in events],
         "detail_url": reverse("projects:project_detail", args=[project.pk]),
-        "bucket": bucket_summary(project),
-        "hourly_rate": money(project.hourly_rate),
+        "bucket": bucket,
+        "rate": bucket.rate,  # its own rate, else the rate history's (one query then): as the bucket says
+        "hourly_rate": money(bucket.rate.amount),
         "contract": getattr(project, "contract", None),  # joined above: no extra query
         **sections_context(request, project, bound),  # hours, profitability, gate log (contracts)
     }
