@@ -14,7 +14,8 @@ EPC QR (EPC069-12 version 002, "SEPA credit transfer")
     or else the invoice number as unstructured remittance; at most 331 bytes; error correction
     level M. Only for a sent invoice (not a credit note, not a draft) with a valid IBAN and a
     total above zero: a draft has no number and may still change, so its preview shows no
-    code that could be paid with.
+    code that could be paid with. The invoice mail carries the same code as a PNG
+    (``email_qr_attachment``), shown inline in its HTML body as ``cid:<filename>``.
 
 Payment link
     Optional, made by the freelancer with their own payment provider; only http(s).
@@ -22,6 +23,7 @@ Payment link
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -158,6 +160,33 @@ def qr_data_uri(data: str) -> str:
     return qr_code(data).svg_data_uri(scale=4, border=4, dark="#000", light="#fff")
 
 
+# The payment QR as a PNG in the invoice mail, shown in its HTML body (``cid:<filename>``).
+EMAIL_QR_FILENAMES = {"nl": "betaal-qr.png"}
+EMAIL_QR_FILENAME = "payment-qr.png"
+EMAIL_QR_PIXELS = 240  # at least this wide, quiet zone included: 240-308 px over every EPC payload size
+
+
+def qr_png(data: str, *, pixels: int = EMAIL_QR_PIXELS) -> bytes:
+    """The code as a PNG at least ``pixels`` wide (whole pixels per module), quiet zone of four modules."""
+    code = qr_code(data)
+    width, _height = code.symbol_size(scale=1, border=4)
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=-(-pixels // width), border=4, dark="#000", light="#fff")
+    return buffer.getvalue()
+
+
+def email_qr_filename(language: str) -> str:
+    return EMAIL_QR_FILENAMES.get(language, EMAIL_QR_FILENAME)
+
+
+def email_qr_attachment(invoice) -> tuple[str, bytes, str] | None:
+    """The invoice mail's inline QR attachment, or None when the invoice gets no payment QR."""
+    payload = invoice_epc_payload(invoice, seller=invoice.seller or {}, total=invoice.total)
+    if not payload:
+        return None
+    return email_qr_filename(invoice.language), qr_png(payload), "image/png"
+
+
 def invoice_epc_payload(invoice, *, seller: dict, total: Decimal) -> str:
     """The payload for a sent invoice, or "" when it gets no payment QR (see the module docstring)."""
     if invoice.is_draft or invoice.is_credit_note or total is None or total <= 0:
@@ -248,7 +277,6 @@ def email_payment_context(invoice) -> dict:
         ),
         "payment_link": safe_payment_link(invoice.payment_link) if not invoice.is_credit_note else "",
         "verify_url": verify_url(invoice),
-        # The PDF carries the QR code: the outbox sends no inline images, and one more attachment
-        # would only repeat it. The mail says it is there when it is.
+        # The PDF carries the QR code; the HTML mail shows it too (email_qr_attachment, inline).
         "payment_qr": bool(invoice_epc_payload(invoice, seller=invoice.seller or {}, total=invoice.total)),
     }
