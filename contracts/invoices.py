@@ -443,6 +443,10 @@ def send_invoice_email(invoice: Invoice):
     contacts = billing_contacts(invoice.client)
     if not contacts:
         return None
+    attachments = [(filename(invoice), DocumentRef(invoice_reference(invoice)), "application/pdf")]
+    qr = paying.email_qr_attachment(invoice)  # shown inline in the HTML body as cid:<its filename>
+    if qr is not None:
+        attachments.append(qr)
     return queue_email(
         owner=invoice.owner,
         to=[c.email for c in contacts],
@@ -456,10 +460,11 @@ def send_invoice_email(invoice: Invoice):
             "due_date": invoice.due_date,
             "iban": invoice.seller.get("iban", ""),
             **paying.email_payment_context(invoice),
+            "payment_qr_cid": qr[0] if qr is not None else "",
         },
         language=invoice.language,
         kind="invoice",
-        attachments=[(filename(invoice), DocumentRef(invoice_reference(invoice)), "application/pdf")],
+        attachments=attachments,
     )
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email.encoders import encode_base64
+from email.mime.base import MIMEBase
+from email.mime.image import MIMEImage
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -37,6 +40,7 @@ SEALED_LINK = re.compile(r"/\[sealed-link-(\d+)\]/")
 REMOVED_LINK = "/[link-removed-after-sending]/"
 
 MAX_ERROR_LENGTH = 2000
+INLINE_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 
 # The reasons the outbox itself writes in last_error: stored in English, shown translated
 # (OutgoingEmail.error_text). An SMTP server's own words are shown as they came.
@@ -245,10 +249,14 @@ class OutgoingEmail(models.Model):
         )
         if self.sealed_links:
             self._tokens()  # raises Unsealable (SECRET_KEY changed): never send a mail with dead links
-        if self.body_html:
-            message.attach_alternative(self.body_html, "text/html")
+        html = self.body_html
+        if html:
+            message.attach_alternative(html, "text/html")
         for attachment in self.attachments.all():
-            message.attach(attachment.filename, bytes(attachment.content), attachment.content_type or None)
+            if html and _referenced_as_cid(html, attachment.filename):
+                message.attach(_inline_part(attachment.filename, bytes(attachment.content), attachment.content_type))
+            else:
+                message.attach(attachment.filename, bytes(attachment.content), attachment.content_type or None)
         return message
 
     def send_now(self) -> None:
@@ -356,6 +364,30 @@ class OutgoingEmail(models.Model):
             ),
             next_attempt_at=now,
         )
+
+
+def _referenced_as_cid(html: str, filename: str) -> bool:
+    """Whether the HTML body shows this attachment (``src="cid:<filename>"``): then it goes inline.
+
+    Only a plain file name (letters, digits, dot, dash, underscore) can be a Content-ID.
+    """
+    if not INLINE_FILENAME.fullmatch(filename):
+        return False
+    return re.search(r"cid:" + re.escape(filename) + r"(?![^\s\"'<>)])", html) is not None
+
+
+def _inline_part(filename: str, content: bytes, content_type: str) -> MIMEBase:
+    """An attachment shown in the HTML body: Content-ID <filename>, disposition inline."""
+    maintype, _slash, subtype = (content_type or "application/octet-stream").partition("/")
+    if maintype == "image" and subtype:
+        part = MIMEImage(content, _subtype=subtype)
+    else:
+        part = MIMEBase(maintype or "application", subtype or "octet-stream")
+        part.set_payload(content)
+        encode_base64(part)
+    part.add_header("Content-ID", f"<{filename}>")
+    part.add_header("Content-Disposition", "inline", filename=filename)
+    return part
 
 
 class OutgoingAttachment(models.Model):
