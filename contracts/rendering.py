@@ -13,6 +13,7 @@ from contracts.placeholders import Table
 from freelance.documents import registry as documents
 from freelance.evidence.chain import entry_for
 from freelance.lib.evidence import snapshot_hash
+from freelance.lib.formats import number_in
 from freelance.lib.money import format_money
 from freelance.lib.pdf import PDF_A3B, render_pdf
 from projects.rates import HISTORY, effective_rate
@@ -114,7 +115,7 @@ def values_and_tables(contract: Contract) -> tuple[dict[str, str], dict[str, Tab
         "surcharges": Table(
             [_("Surcharge"), _("Applies to"), _("Multiplier")],
             [
-                [s.name, s.get_applies_to_display(), f"×{s.multiplier.normalize():f}"]
+                [s.name, s.get_applies_to_display(), f"×{number_in(s.multiplier, contract.language)}"]
                 for s in SurchargeRule.objects.filter(owner=owner)
             ],
             _("No surcharges."),
