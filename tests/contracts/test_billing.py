@@ -180,7 +180,7 @@ def test_issuing_numbers_freezes_and_emails_the_pdf(alice):
     mail = OutgoingEmail.objects.get(kind="invoice")
     assert mail.to == ["bea@client.example"]
     assert "2026-0001" in mail.subject
-    attachment = mail.attachments.get()
+    attachment = mail.attachments.get(content_type="application/pdf")  # beside it: the payment QR, inline
     assert attachment.filename == "factuur-2026-0001.pdf"
     assert bytes(attachment.content) == bytes(Invoice.objects.get(pk=invoice.pk).pdf)
 
@@ -294,7 +294,10 @@ def test_english_client_gets_an_english_invoice(alice):
     invoice = issued(alice, language="en")
     text = layout_text(invoice)
     assert "Invoice number 2026-0001" in text and "VAT 21% €525.00" in text
-    assert OutgoingEmail.objects.get(kind="invoice").attachments.get().filename == "invoice-2026-0001.pdf"
+    assert (
+        OutgoingEmail.objects.get(kind="invoice").attachments.get(content_type="application/pdf").filename
+        == "invoice-2026-0001.pdf"
+    )
 
 
 # -- payments and credit notes -------------------------------------------------------------

@@ -109,7 +109,7 @@ def test_issue_renders_the_invoice_pdf_after_its_transaction_and_keeps_the_first
     assert renders == [depth]  # rendered once, after issue()'s own transaction closed
     stored = bytes(Invoice.objects.get(pk=invoice.pk).pdf)
     assert "2026-0001" in pdf_to_text(stored)
-    attachment = OutgoingEmail.objects.get(kind="invoice").attachments.get()
+    attachment = OutgoingEmail.objects.get(kind="invoice").attachments.get(content_type="application/pdf")
     assert attachment.document == invoices.invoice_reference(invoice) and bytes(attachment.data) == b""
     assert attachment.content == stored
     invoices._store_pdf(invoice, b"a second rendering")  # never replaces the PDF as sent
