@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -351,6 +351,14 @@ def detail_queryset(request: HttpRequest) -> QuerySet[Invoice]:
     )
 
 
+def no_vat_label(invoice: Invoice) -> str:
+    if invoice.reverse_charge:
+        return pgettext("VAT column", "reverse-charged")
+    if invoice.small_business_scheme:
+        return pgettext("VAT column", "exempt")
+    return ""
+
+
 def page_context(request: HttpRequest, invoice: Invoice, bound: dict | None = None, editing: int | None = None) -> dict:
     bound = bound or {}
     today = timezone.localdate()
@@ -360,6 +368,8 @@ def page_context(request: HttpRequest, invoice: Invoice, bound: dict | None = No
         "title": invoice_title(invoice),
         "status": invoice_status(invoice, today),
         "rates": pdf["rates"],
+        # Reverse charge and the KOR charge no VAT: a word instead of a rate, as on the PDF.
+        "no_vat": no_vat_label(invoice),
         "total_excl": pdf["total_excl"],
         "total_vat": pdf["total_vat"],
         "total": pdf["total"],
