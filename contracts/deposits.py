@@ -165,11 +165,6 @@ def left_of(deposit: Invoice) -> Decimal:
     return round_money(deposit.total_excl + Decimal(credited or 0))
 
 
-def _total_excl(invoice: Invoice) -> Decimal:
-    lines = [dutch_law.Line(line.quantity, line.unit_price, line.vat_percent) for line in invoice.lines.all()]
-    return dutch_law.totals(lines).total_excl
-
-
 def deduct(invoice: Invoice, deposit: Invoice) -> InvoiceLine:
     """Add the line "Minus deposit, invoice 2026-0003" to a draft of the deposit's project.
 
@@ -205,7 +200,7 @@ def deduct(invoice: Invoice, deposit: Invoice) -> InvoiceLine:
         left = left_of(deposit)
         if left <= 0:
             raise RuleViolation(_("Deposit invoice %(number)s was credited: there is nothing to deduct.") % number)
-        total = _total_excl(invoice)
+        total = dutch_law.totals(dutch_law.lines_of(invoice)).total_excl
         if total <= 0:
             raise RuleViolation(_("Add the invoice's lines first: the deposit is deducted from its total."))
         rate = deposit.lines.order_by("position", "pk").values_list("vat_percent", flat=True).first()

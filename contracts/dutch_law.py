@@ -46,6 +46,11 @@ class Totals:
         return self.total_excl + self.total_vat
 
 
+def lines_of(invoice) -> list[Line]:
+    """An invoice's stored lines as the arithmetic's ``Line``s."""
+    return [Line(line.quantity, line.unit_price, line.vat_percent) for line in invoice.lines.all()]
+
+
 def totals(lines: Iterable[Line], *, reverse_charge: bool = False, small_business_scheme: bool = False) -> Totals:
     """Amounts excl. VAT per rate, and the VAT per rate computed once on that rate's sum.
 

@@ -195,13 +195,11 @@ def on_phase_started(phase: Phase) -> Invoice | None:
 # -- issuing -----------------------------------------------------------------------------
 
 
-def lines_of(invoice: Invoice) -> list[dutch_law.Line]:
-    return [dutch_law.Line(line.quantity, line.unit_price, line.vat_percent) for line in invoice.lines.all()]
-
-
 def compute_totals(invoice: Invoice) -> dutch_law.Totals:
     return dutch_law.totals(
-        lines_of(invoice), reverse_charge=invoice.reverse_charge, small_business_scheme=invoice.small_business_scheme
+        dutch_law.lines_of(invoice),
+        reverse_charge=invoice.reverse_charge,
+        small_business_scheme=invoice.small_business_scheme,
     )
 
 
