@@ -239,7 +239,9 @@ class OutgoingEmail(models.Model):
             self.message_id = new_message_id()
             self.save(update_fields=["message_id"])
         message = EmailMultiAlternatives(
-            subject=self.subject,
+            subject=" ".join(
+                self.subject.split()
+            ),  # one line, trimmed, even for a row stored before render_email did it
             body=self.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=list(self.to),
