@@ -183,6 +183,8 @@ class InvoiceRow:
     status: Status
     stage_label: str
     outstanding: Decimal
+    amount: Decimal  # a sent invoice's stored total; a draft's total so far, from its lines
+    created_on: date
 
 
 def ready_to_invoice(owner) -> QuerySet[Project]:
@@ -211,8 +213,9 @@ def list_filters(today: date) -> dict[str, Q]:
 @login_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
     """Newest first, 50 a page. Five queries whatever the number of invoices: the summary
-    (tab counts and the open and overdue totals), the page count, the page, its reminders,
-    and the projects that are ready to invoice."""
+    (tab counts and the open and overdue totals, which also give the page count), the page,
+    its drafts' lines (a draft's total is computed, not stored), its reminders, and the
+    projects that are ready to invoice."""
     today = timezone.localdate()
     filters = list_filters(today)
     status = request.GET.get("status", "")
@@ -234,14 +237,24 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     }
     tabs = [{"value": key, "label": label, "count": summary[key or "all"]} for key, label in labels.items()]
 
-    invoices = (
+    listed = (
         own.select_related("client", "project", "credits")
         .defer("pdf", "seller", "buyer", "credits__pdf", "credits__seller", "credits__buyer")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=InvoiceLine.objects.filter(invoice__status=Invoice.Status.DRAFT).only(
+                    "invoice_id", "quantity", "unit_price", "vat_percent"
+                ),
+            )
+        )
         .order_by(F("issue_date").desc(nulls_first=True), "-number", "-pk")
     )
     if status:
-        invoices = invoices.filter(filters[status])
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+        listed = listed.filter(filters[status])
+    paginator = Paginator(listed, PAGE_SIZE)
+    paginator.count = summary[status or "all"]  # the same filter, already counted by the summary
+    page = paginator.get_page(request.GET.get("page"))
     stages = dict(
         Reminder.objects.filter(
             owner=request.user, kind=Reminder.Kind.PAYMENT, object_id__in=[invoice.pk for invoice in page]
@@ -258,6 +271,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
             status=invoice_status(invoice, today),
             stage_label=stage_label(invoice.client.kind, stages.get(invoice.pk)),
             outstanding=exact(invoice.open_amount),
+            amount=invoices.compute_totals(invoice).total if invoice.is_draft else invoice.total,
+            created_on=timezone.localdate(invoice.created_at),
         )
         for invoice in page
     ]
