@@ -15,6 +15,12 @@ admin.site.index_title = _("Templates, settings and records")
 urlpatterns = [
     path("", dashboard_views.dashboard, name="dashboard"),
     path("health/", dashboard_views.health, name="health"),
+    path("dashboard/invoices/<int:pk>/payment/", dashboard_views.record_payment, name="dashboard_record_payment"),
+    path(
+        "dashboard/acceptance-requests/<int:pk>/resend/",
+        dashboard_views.resend_acceptance,
+        name="dashboard_resend_acceptance",
+    ),
     path("accounts/", include("freelance.accounts.urls")),
     path("accounts/records/", include("freelance.export.urls")),
     # Hours are recorded on the project pages, so their routes keep the projects: names.

@@ -1,18 +1,39 @@
+"""The freelancer's dashboard: what needs doing today, with the money first.
+
+Every card comes from ``freelance.dashboard.overview`` in a fixed number of queries. The two
+common actions work in place with htmx and as plain forms without JavaScript: recording a
+payment on an overdue invoice, and sending the client a new acceptance link. With htmx the
+answer is the card that changed, plus the message; without, a redirect back to the page.
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from http import HTTPStatus
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from contracts import payments
+from contracts.forms.invoices import PaymentForm
 from contracts.interest import stale_kinds
-from contracts.models import StatutoryInterestRate
+from contracts.models import Invoice, StatutoryInterestRate
+from freelance.dashboard import overview
 from freelance.dashboard.models import Heartbeat
-from projects.models import Contact, Phase, Project
+from freelance.lib.money import format_money
+from freelance.lib.rules import RuleViolation
+from projects import acceptance
+from projects.models import AcceptanceRequest, Phase
+
+TEMPLATE = "dashboard/dashboard.html"
+INVALID = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
 def background_status() -> list[dict]:
@@ -32,35 +53,6 @@ def background_status() -> list[dict]:
     return status
 
 
-def deadlines(user, today) -> dict:
-    """Upcoming and overdue phase dates of open projects, and decision makers to call.
-
-    Three queries whatever the number of projects: projects with their phases, contacts.
-    """
-    projects = (
-        Project.objects.filter(owner=user, status__in=Project.OPEN_STATUSES)
-        .select_related("client")
-        .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("position")))
-    )
-    upcoming, waiting = [], []
-    for project in projects:
-        for scheduled in project.schedule(today=today):
-            phase = scheduled.phase
-            if phase.status == Phase.Status.DELIVERED:
-                waiting.append({"project": project, "scheduled": scheduled})
-            elif phase.status != Phase.Status.ACCEPTED and scheduled.date is not None:
-                upcoming.append({"project": project, "scheduled": scheduled, "overdue": scheduled.date < today})
-    upcoming.sort(key=lambda row: row["scheduled"].date)
-    talks = [
-        contact
-        for contact in Contact.objects.filter(client__owner=user, is_decision_maker=True)
-        .select_related("client")
-        .order_by("last_spoken_on")
-        if contact.needs_a_talk
-    ]
-    return {"upcoming": upcoming[:8], "waiting": waiting, "talks": talks[:5]}
-
-
 def stale_interest_rates(today) -> list[str]:
     """The kinds of statutory interest without a rate for the current half-year, by name (one query).
 
@@ -70,15 +62,125 @@ def stale_interest_rates(today) -> list[str]:
     return [StatutoryInterestRate.Kind(kind).label for kind in stale_kinds(today)]
 
 
+def money_context(user, today, *, payment_forms: dict | None = None) -> dict:
+    overdue = overview.overdue_invoices(user, today)
+    forms = payment_forms or {}
+    for row in overdue:
+        row.payment_form = forms.get(row.invoice.pk) or PaymentForm(
+            initial={"amount": row.open_amount, "paid_on": today}, auto_id=f"pay-{row.invoice.pk}-%s"
+        )
+    return {
+        "money": overview.money_summary(user, today),
+        "overdue": overdue,
+        "drafts": overview.drafts(user),
+    }
+
+
+def waiting_context(user, today) -> dict:
+    return {
+        "waiting_phases": overview.waiting_phases(user, today),
+        "waiting_wishes": overview.waiting_wishes(user, today),
+    }
+
+
+def dashboard_context(user, today) -> dict:
+    return {
+        "today": today,
+        "first_run": None,  # wired once freelance/dashboard/first_run.py lands
+        "stale_interest_rates": stale_interest_rates(today),
+        "trouble": overview.background_trouble(user),
+        "deadlines": overview.deadlines(user, today),
+        **money_context(user, today),
+        **waiting_context(user, today),
+        "week": overview.week_hours(user, today),
+        "pastimes": overview.pastimes(user),
+        "risks": overview.high_risks(user),
+        "talks": overview.talks(user, today),
+    }
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    context = {"background": background_status(), **deadlines(request.user, today)}
-    if request.htmx:
-        return render(request, "dashboard/dashboard.html#background-status", context)
-    context["stale_interest_rates"] = stale_interest_rates(today)
-    return render(request, "dashboard/dashboard.html", context)
+    if request.htmx and request.htmx.target == "background-status":
+        context = {"trouble": overview.background_trouble(request.user), "background": background_status()}
+        return render(request, f"{TEMPLATE}#background-status", context)
+    context = dashboard_context(request.user, today)
+    if context["trouble"]:
+        context["background"] = background_status()
+    return render(request, TEMPLATE, context)
+
+
+def _card(request: HttpRequest, partial: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """With htmx, the changed card and the messages; without, back to the dashboard."""
+    if not request.htmx:
+        if status == INVALID:
+            full = dashboard_context(request.user, timezone.localdate())
+            full.update(context)
+            return render(request, TEMPLATE, full, status=status)
+        return redirect(reverse("dashboard") + f"#{partial}")
+    html = render(request, f"{TEMPLATE}#{partial}", context, status=status)
+    html.write(render(request, f"{TEMPLATE}#messages", {}).content)
+    return html
+
+
+@require_POST
+@login_required
+def record_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record money received on one of the freelancer's overdue invoices, from the dashboard."""
+    invoice = get_object_or_404(Invoice.objects.defer("pdf"), pk=pk, owner=request.user)
+    today = timezone.localdate()
+    form = PaymentForm(request.POST, auto_id=f"pay-{invoice.pk}-%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = payments.record_payment(
+                invoice, amount=data["amount"], paid_on=data["paid_on"], reference=data["reference"], actor=request.user
+            )
+        except RuleViolation as refusal:
+            form.add_error(None, str(refusal))
+            messages.error(request, str(refusal))  # also when the invoice is not on the card
+        else:
+            invoice.refresh_from_db(fields=["status"])
+            if invoice.status == Invoice.Status.PAID:
+                text = _("Recorded %(amount)s. Invoice %(number)s is paid in full.")
+            else:
+                text = _("Recorded %(amount)s on invoice %(number)s.")
+            messages.success(request, text % {"amount": format_money(payment.amount), "number": invoice.number})
+            return _card(request, "money", money_context(request.user, today))
+    return _card(request, "money", money_context(request.user, today, payment_forms={invoice.pk: form}), status=INVALID)
+
+
+@require_POST
+@login_required
+def resend_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the client a new acceptance link for a delivered phase (the old one stops working).
+
+    Only the newest request of the phase is sent again, under the phase's lock: a double
+    click sends one new link, not two.
+    """
+    sent = get_object_or_404(
+        AcceptanceRequest.objects.select_related("phase__project", "link", "contact"),
+        pk=pk,
+        phase__project__owner=request.user,
+    )
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            Phase.objects.select_for_update().filter(pk=sent.phase_id).first()
+            newest = AcceptanceRequest.objects.filter(phase_id=sent.phase_id).order_by("-created_at", "-pk").first()
+            if newest is None or newest.pk != sent.pk:
+                raise RuleViolation(_("A newer link was already sent for this phase."))
+            fresh = acceptance.resend(sent, actor=request.user)
+    except RuleViolation as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            _("A new link went to %(name)s; the old one no longer works.") % {"name": fresh.link.recipient_name},
+        )
+    return _card(request, "waiting", waiting_context(request.user, today))
 
 
 @require_GET
