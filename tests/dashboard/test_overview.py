@@ -75,7 +75,7 @@ def waiting(alice, alice_client):
 
 
 def test_a_delivered_phase_waits_with_its_age_and_a_resend_button(alice_client, waiting):
-    _project, first, sent = waiting
+    _project, _first, sent = waiting
     html = card(body(alice_client), "waiting")
     assert "1. Phase 1" in html and "delivered today" in html
     assert reverse("dashboard_resend_acceptance", args=[sent.pk]) in html
@@ -186,7 +186,7 @@ def test_bad_payments_keep_what_was_typed(alice, alice_client, amount, paid_on, 
     html = response.content.decode()
     assert message in html
     assert "<script>x</script>" not in html
-    assert "<details class=\"dash-pay\" open>" in html
+    assert '<details class="dash-pay" open>' in html
     assert invoice.payments.count() == 0
 
 
