@@ -142,8 +142,9 @@ def rate_remove(request: HttpRequest) -> HttpResponse:
     """Take back a rate that has not started yet; one that has started stays in the history."""
     rate = owned_or_404(HourlyRate, request, pk=_posted_pk(request, "rate"), client__isnull=True)
     if rate.valid_from <= timezone.localdate():
+        # Its day came while the page was open: the history shows it as started, without the button.
         messages.error(request, _("This rate has started: it stays in your history. Add a new rate instead."))
-        return _rates_response(request, HTTPStatus.CONFLICT) if request.htmx else redirect("contracts:rates")
+        return _back_to_rates(request)
     rate.delete()
     messages.success(request, _("The rate that had not started yet is removed."))
     return _back_to_rates(request)

@@ -10,6 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from contracts.models import BusinessProfile, HourlyRate
 from tests.factories import BusinessProfileFactory, ClientFactory
@@ -117,6 +118,17 @@ def test_html_in_the_reason_is_stored_as_text_and_shown_escaped(alice_client, al
     assert HourlyRate.objects.get(owner=alice).reason == SCRIPT
     page = body(alice_client.get(URL, **EN))
     assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("hostile", ["\x00", SCRIPT + "x" * 100_000, '"><img src=x onerror=alert(1)>', "1e309"])
+def test_hostile_text_is_refused_without_a_500_and_comes_back_as_typed(alice_client, hostile):
+    response = alice_client.post(URL, new_rate(**{"rate-amount": hostile, "rate-reason": hostile}), **EN)
+    assert response.status_code == 422
+    page = body(response)
+    assert "<script>" not in page and "<img src=x" not in page
+    if hostile != "\x00":
+        assert escape(hostile) in page
+    assert not HourlyRate.objects.exists()
 
 
 def test_html_typed_into_a_refused_form_comes_back_escaped(alice_client):

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from contracts.models import SurchargeRule
 from contracts.views.rates import STANDARD_SURCHARGES
@@ -268,6 +269,21 @@ def test_a_second_rule_with_the_same_name_is_refused(alice_client, alice):
     rule(alice, "Night")
     response = alice_client.post(URL, new_rule(**{"new-name": "night"}), **EN)
     assert response.status_code == 422 and "already have a surcharge with this name" in body(response)
+
+
+@pytest.mark.parametrize("hostile", ["\x00", SCRIPT + "x" * 100_000, '"><img src=x onerror=alert(1)>', "1e309"])
+def test_hostile_text_is_refused_without_a_500_and_comes_back_as_typed(alice_client, alice, hostile):
+    fields = ("new-name", "new-multiplier", "new-month", "new-evening_from")
+    response = alice_client.post(URL, new_rule(**dict.fromkeys(fields, hostile)), **EN)
+    assert response.status_code == 422
+    page = body(response)
+    assert "<script>" not in page and "<img src=x" not in page
+    if hostile != "\x00":
+        assert f'value="{escape(hostile)}"' in page
+    weekend = rule(alice)
+    response = alice_client.post(SAVE_URL, {"rule": weekend.pk, f"rule-{weekend.pk}-multiplier": hostile}, **EN)
+    assert response.status_code == 422
+    assert alice_client.post(SAVE_URL, {"rule": hostile}).status_code == 404
 
 
 def test_html_in_a_name_is_shown_as_text(alice_client, alice):
