@@ -42,8 +42,8 @@ CLAUSES: dict[str, dict] = {
                 """
                 Deze overeenkomst van opdracht wordt gesloten tussen:
 
-                - {{ client.name }}, {{ client.address }}, KvK-nummer {{ client.kvk_number }}, hierna: de opdrachtgever, vertegenwoordigd door {{ decision_maker.name }};
-                - {{ freelancer.business_name }}, {{ freelancer.address }}, KvK-nummer {{ freelancer.kvk_number }}, hierna: de opdrachtnemer, vertegenwoordigd door {{ freelancer.name }}.
+                - {{ client.name }}{{ if client.address }}, {{ client.address }}{{ end }}{{ if client.kvk_number }}, KvK-nummer {{ client.kvk_number }}{{ end }}, hierna: de opdrachtgever{{ if decision_maker.name }}, vertegenwoordigd door {{ decision_maker.name }}{{ end }};
+                - {{ freelancer.business_name }}{{ if freelancer.address }}, {{ freelancer.address }}{{ end }}{{ if freelancer.kvk_number }}, KvK-nummer {{ freelancer.kvk_number }}{{ end }}, hierna: de opdrachtnemer, vertegenwoordigd door {{ freelancer.name }}.
 
                 De opdracht is het project {{ project.name }}. Het doel van het project, zoals de opdrachtgever het heeft omschreven: {{ project.goal }}
 
@@ -65,8 +65,8 @@ CLAUSES: dict[str, dict] = {
                 """
                 This agreement for services is made between:
 
-                - {{ client.name }}, {{ client.address }}, Chamber of Commerce (KvK) number {{ client.kvk_number }}, the client, represented by {{ decision_maker.name }};
-                - {{ freelancer.business_name }}, {{ freelancer.address }}, Chamber of Commerce (KvK) number {{ freelancer.kvk_number }}, the contractor, represented by {{ freelancer.name }}.
+                - {{ client.name }}{{ if client.address }}, {{ client.address }}{{ end }}{{ if client.kvk_number }}, Chamber of Commerce (KvK) number {{ client.kvk_number }}{{ end }}, the client{{ if decision_maker.name }}, represented by {{ decision_maker.name }}{{ end }};
+                - {{ freelancer.business_name }}{{ if freelancer.address }}, {{ freelancer.address }}{{ end }}{{ if freelancer.kvk_number }}, Chamber of Commerce (KvK) number {{ freelancer.kvk_number }}{{ end }}, the contractor, represented by {{ freelancer.name }}.
 
                 The assignment is the project {{ project.name }}. The goal of the project, in the client's own words: {{ project.goal }}
 
@@ -402,6 +402,9 @@ CLAUSES: dict[str, dict] = {
                 - werk op basis van nacalculatie en extra werk uit het bakje bij de oplevering van dat werk, en ten minste eenmaal per maand;
                 - kosten van inhuur op kosten van de opdrachtgever zodra die kosten zijn gemaakt.
 
+                {{ if project.deposit }}
+                Bij de acceptatie van deze overeenkomst factureert de opdrachtnemer een aanbetaling van {{ project.deposit }}. De aanbetaling wordt verrekend met de eindfactuur.
+
                 De opdrachtgever betaalt elke factuur binnen {{ payment_term }} dagen na de factuurdatum op rekening {{ freelancer.iban }} ten name van {{ freelancer.business_name }}, onder vermelding van het factuurnummer. Heeft de opdrachtgever bezwaar tegen een factuur, dan meldt hij dat binnen die termijn schriftelijk en met redenen. Het deel waarover geen verschil van mening bestaat, betaalt hij op tijd.
 
                 Zolang een factuur na de betaaltermijn niet is betaald, begint de opdrachtnemer niet aan nieuw werk voor de opdrachtgever, ook niet aan de volgende fase. Het principe is eenvoudig: "Ik zou wel willen, maar ik kan niet: zo werk ik niet." De deadline van het werk dat daardoor niet kan beginnen, schuift op met het aantal werkdagen dat de betaling te laat is. Dit is geen straf, maar de afspraak; de opdrachtnemer meldt het vooraf.
@@ -423,6 +426,9 @@ CLAUSES: dict[str, dict] = {
                 - a fixed-price phase at its acceptance, or when it counts as accepted;
                 - time-and-materials work and extra work from the bucket at delivery of that work, and at least once a month;
                 - the cost of hiring in at the client's cost as soon as that cost has been incurred.
+
+                {{ if project.deposit }}
+                On acceptance of this agreement the contractor invoices a deposit of {{ project.deposit }}. The deposit is deducted from the final invoice.
 
                 The client pays every invoice within {{ payment_term }} days of the invoice date into account {{ freelancer.iban }} in the name of {{ freelancer.business_name }}, quoting the invoice number. If the client disputes an invoice, it says so in writing, with reasons, within that term. The undisputed part is paid on time.
 
@@ -530,7 +536,7 @@ GENERAL_TERMS: dict[str, dict] = {
             "body": cleandoc(
                 """
                 Artikel 1. Toepasselijkheid
-                1.1 Deze algemene voorwaarden gelden voor elke offerte, opdracht en overeenkomst van {{ freelancer.business_name }} (de opdrachtnemer), ingeschreven bij de KvK onder nummer {{ freelancer.kvk_number }}.
+                1.1 Deze algemene voorwaarden gelden voor elke offerte, opdracht en overeenkomst van {{ freelancer.business_name }} (de opdrachtnemer){{ if freelancer.kvk_number }}, ingeschreven bij de KvK onder nummer {{ freelancer.kvk_number }}{{ end }}.
                 1.2 De specifieke afspraken in de contractbijlage gaan voor deze voorwaarden. Afwijkingen gelden alleen als ze schriftelijk zijn overeengekomen.
                 1.3 Is een bepaling ongeldig, dan blijven de andere gelden. Partijen vervangen de ongeldige bepaling door een geldige die het doel ervan zo dicht mogelijk benadert.
 
@@ -584,7 +590,7 @@ GENERAL_TERMS: dict[str, dict] = {
             "body": cleandoc(
                 """
                 Article 1. Scope
-                1.1 These general terms apply to every quotation, assignment and agreement of {{ freelancer.business_name }} (the contractor), registered with the Dutch Chamber of Commerce (KvK) under number {{ freelancer.kvk_number }}.
+                1.1 These general terms apply to every quotation, assignment and agreement of {{ freelancer.business_name }} (the contractor){{ if freelancer.kvk_number }}, registered with the Dutch Chamber of Commerce (KvK) under number {{ freelancer.kvk_number }}{{ end }}.
                 1.2 The specific agreements in the annex prevail over these terms. Deviations apply only if agreed in writing.
                 1.3 If a provision is invalid, the others remain in force. The parties replace the invalid provision with a valid one that comes as close as possible to its purpose.
 

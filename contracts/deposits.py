@@ -30,7 +30,7 @@ from django.utils.translation import override
 
 from contracts import dutch_law
 from contracts.models import BusinessProfile, Invoice, InvoiceLine
-from freelance.lib.formats import money_in, trimmed
+from freelance.lib.formats import money_in, number_in, trimmed
 from freelance.lib.money import round_money
 from freelance.lib.rules import RuleViolation
 from projects.models import Phase, Project
@@ -62,6 +62,36 @@ def deposit_for(project: Project) -> Decimal | None:
         amount = round_money(fixed_prices(project) * project.deposit_percent / Decimal("100"))
         return amount if amount > 0 else None
     return None
+
+
+# The contract's words for the deposit, per contract language: like the clause texts, these
+# are the document's own wording (contracts.defaults), not interface text to translate.
+CONTRACT_WORDING = {
+    "nl": {
+        "percent": "{percent}% van de vaste prijzen, {amount} excl. btw",
+        "amount": "{amount} excl. btw",
+    },
+    "en": {
+        "percent": "{percent}% of the fixed prices, {amount} excl. VAT",
+        "amount": "{amount} excl. VAT",
+    },
+}
+
+
+def contract_wording(project: Project, language: str) -> str:
+    """The deposit as the contract states it (`{{ project.deposit }}`), or "" when none is asked.
+
+    "30% of the fixed prices, €1,500.00 excl. VAT" or "€1,500.00 excl. VAT", numbers in the
+    contract's language. The amount is `deposit_for`'s: what `draft_deposit` will invoice.
+    """
+    amount = deposit_for(project)
+    if amount is None or amount > MAX_DEPOSIT:
+        return ""
+    wording = CONTRACT_WORDING.get(language, CONTRACT_WORDING["en"])
+    money = money_in(amount, language)
+    if project.deposit_amount:
+        return wording["amount"].format(amount=money)
+    return wording["percent"].format(percent=number_in(project.deposit_percent, language), amount=money)
 
 
 def _description(project: Project, amount: Decimal, language: str) -> str:

@@ -14,7 +14,12 @@ A condition such as `{{ if client.consumer }}`, alone on the first line of a par
 keeps that paragraph only when it holds for this contract (the rest of the paragraph is
 the text). So one clause carries the business and the consumer wording, and the contract
 shows the one that fits the client. A condition's truth is in the same flat dictionary,
-under `if <name>`: a non-empty string is true, and a missing one is false.
+under `if <name>`: a non-empty string is true, and a missing one is false. Every value
+placeholder is a condition too, true when its value is not empty: `{{ if project.deposit }}`.
+
+Inside a line, `{{ if name }}…{{ end }}` keeps the text between them only when the
+condition holds, so a detail that may be empty takes its words with it:
+`{{ client.name }}{{ if client.kvk_number }}, KvK-nummer {{ client.kvk_number }}{{ end }}`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 NAME = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)?$")
 TAG_LIKE = re.compile(r"\{%|%\}|\{#|#\}")
 CONDITION = re.compile(r"\{\{\s*if\s+([^{}]*?)\s*\}\}")
+END = re.compile(r"\{\{\s*end\s*\}\}")
+# An inline condition: its text runs to the first {{ end }} on the same line.
+INLINE_CONDITION = re.compile(r"\{\{\s*if\s+([^{}]*?)\s*\}\}(.*?)\{\{\s*end\s*\}\}")
 PARAGRAPH_BREAK = re.compile(r"(\n\s*\n)")
 
 # name -> description, shown in the admin's help.
@@ -46,6 +54,7 @@ INLINE = {
     "project.goal": gettext_lazy("the project's goal"),
     "project.first_deadline": gettext_lazy("the hard first deadline"),
     "project.phase_count": gettext_lazy("the number of phases"),
+    "project.deposit": gettext_lazy("the deposit invoiced on acceptance, excl. VAT (empty when none)"),
     "payment_term": gettext_lazy("the payment term in days"),
     "hourly_rate": gettext_lazy("the agreed hourly rate, excl. VAT"),
     "swap_tolerance": gettext_lazy("the swap tolerance in percent"),
@@ -64,12 +73,16 @@ BLOCK = {
     "rates": gettext_lazy("table: the hourly rates"),
     "surcharges": gettext_lazy("table: the surcharge rules"),
 }
-# Conditions: `{{ if name }}` alone on the first line of a paragraph keeps it only when true.
+# Conditions: `{{ if name }}` alone on the first line of a paragraph keeps it only when true;
+# inside a line, `{{ if name }}…{{ end }}` keeps that text only when true. Every value
+# placeholder is also a condition: true when its value is not empty.
 CONDITIONS = {
     "client.business": gettext_lazy("condition: the paragraph only when the client is a business"),
     "client.consumer": gettext_lazy("condition: the paragraph only when the client is a consumer"),
+    "project.deposit": gettext_lazy("condition: the paragraph only when the project asks a deposit"),
 }
 ALLOWED = set(INLINE) | set(BLOCK)
+KNOWN_CONDITIONS = set(CONDITIONS) | set(INLINE)
 
 
 def condition_key(name: str) -> str:
@@ -80,6 +93,14 @@ def condition_key(name: str) -> str:
 def condition_values(truths: dict[str, bool]) -> dict[str, str]:
     """The values that make conditions true or false, to merge into the dictionary of values."""
     return {condition_key(name): "yes" if true else "" for name, true in truths.items()}
+
+
+def holds(name: str, values: dict[str, str]) -> bool:
+    """Whether a condition holds: its own truth if one was given, else whether its value is filled in."""
+    key = condition_key(name)
+    if key in values:
+        return bool(values[key])
+    return name in INLINE and bool(str(values.get(name, "")).strip())
 
 
 @dataclass(frozen=True)
@@ -108,10 +129,34 @@ def errors_in(body: str) -> list[str]:
                 _("Line %(line)s: template tags such as {%% … %%} are not allowed; use {{ placeholders }} only.")
                 % {"line": number}
             )
+        open_inline = None  # the inline condition waiting for its {{ end }}
         for match in PLACEHOLDER.finditer(line):
             name = match.group(1)
             if condition := CONDITION.fullmatch(match.group(0)):
-                problems.extend(_condition_problems(condition.group(1), lines, number))
+                if line.strip() == match.group(0) or open_inline is not None:
+                    problems.extend(_condition_problems(condition.group(1), lines, number))
+                    continue
+                if condition.group(1) not in KNOWN_CONDITIONS:
+                    problems.append(
+                        _("Line %(line)s: unknown condition {{ if %(name)s }}.")
+                        % {"line": number, "name": condition.group(1)[:60]}
+                    )
+                elif not END.search(line, match.end()):
+                    problems.append(
+                        _(
+                            "Line %(line)s: put {{ if %(name)s }} on a line of its own, at the start of a "
+                            "paragraph, or close it with {{ end }} on the same line."
+                        )
+                        % {"line": number, "name": condition.group(1)}
+                    )
+                open_inline = condition.group(1)
+            elif END.fullmatch(match.group(0)):
+                if open_inline is None:
+                    problems.append(
+                        _("Line %(line)s: {{ end }} without an {{ if … }} before it on the same line.")
+                        % {"line": number}
+                    )
+                open_inline = None
             elif not NAME.match(name) or name not in ALLOWED:
                 problems.append(
                     _("Line %(line)s: unknown placeholder {{ %(name)s }}.") % {"line": number, "name": name[:60]}
@@ -130,7 +175,7 @@ def errors_in(body: str) -> list[str]:
 def _condition_problems(name: str, lines: list[str], number: int) -> list[str]:
     """A condition must be known, alone on the first line of a paragraph, and have text under it."""
     line = lines[number - 1]
-    if name not in CONDITIONS:
+    if name not in KNOWN_CONDITIONS:
         return [_("Line %(line)s: unknown condition {{ if %(name)s }}.") % {"line": number, "name": name[:60]}]
     starts_paragraph = number == 1 or not lines[number - 2].strip()
     if not starts_paragraph or not CONDITION.fullmatch(line.strip()):
@@ -149,6 +194,7 @@ def _condition_problems(name: str, lines: list[str], number: int) -> list[str]:
 def apply_conditions(body: str, values: dict[str, str]) -> str:
     """The body without the paragraphs whose condition does not hold, and without the condition lines.
 
+    Inline conditions (`{{ if name }}…{{ end }}`) keep or drop their text in the same way.
     A body without conditions comes back as it was (stripped), so its text and hash do not change."""
     body = body.strip()
     if not CONDITION.search(body):
@@ -159,9 +205,11 @@ def apply_conditions(body: str, values: dict[str, str]) -> str:
         condition = CONDITION.fullmatch(first.strip())
         if condition is None:
             kept.append(paragraph)
-        elif values.get(condition_key(condition.group(1))):
+        elif holds(condition.group(1), values):
             kept.append(rest)
-    return "\n\n".join(kept)
+    return INLINE_CONDITION.sub(
+        lambda match: match.group(2) if holds(match.group(1), values) else "", "\n\n".join(kept)
+    )
 
 
 def validate_clause_body(body: str) -> None:

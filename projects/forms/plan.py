@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from freelance.lib.days_off import not_a_working_day
 from projects.forms.projects import GateMixin, override_reason_field
 from projects.models import Client, Phase, Project, ScopeItem
 
@@ -85,6 +87,68 @@ def refuse_past(value: date | None) -> date | None:
     return value
 
 
+def deposit_percent_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        label=_("Deposit as a percentage (optional)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0.01", "max": 100, "step": "0.01", "inputmode": "decimal"}),
+        help_text=_("A share of the fixed phase prices, invoiced when the client accepts the contract."),
+        error_messages={
+            "invalid": _("Enter the deposit as a percentage, such as 30 or 12.5."),
+            "min_value": _("A deposit percentage is more than 0 and at most 100."),
+            "max_value": _("A deposit percentage is more than 0 and at most 100."),
+            "max_digits": _("Enter the percentage with at most two decimals, such as 12.5."),
+            "max_decimal_places": _("Enter the percentage with at most two decimals, such as 12.5."),
+        },
+    )
+
+
+def deposit_amount_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        label=_("Or a deposit amount (€, excl. VAT, optional)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=MAX_DEPOSIT,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0.01", "max": MAX_DEPOSIT, "step": "0.01", "inputmode": "decimal"}),
+        help_text=_("Deducted from the final invoice."),
+        error_messages={
+            "invalid": _("Enter the deposit as an amount, such as 1500 or 1500.50."),
+            "min_value": _("A deposit amount is more than zero."),
+            "max_value": _("A deposit is at most %(limit_value)s euros excl. VAT."),
+            "max_digits": _("That amount is too large for a deposit."),
+            "max_whole_digits": _("That amount is too large for a deposit."),
+            "max_decimal_places": _("Enter the amount in euros and cents, such as 1500.50."),
+        },
+    )
+
+
+def refuse_both_deposits(form: forms.BaseForm, cleaned: dict) -> None:
+    """A deposit is a percentage or an amount, not both (Project's constraint, said kindly)."""
+    if cleaned.get("deposit_percent") is not None and cleaned.get("deposit_amount") is not None:
+        form.add_error(
+            "deposit_amount", _("Ask either a percentage or an amount as the deposit, not both: empty one of them.")
+        )
+
+
+def day_off_warning(value: date | None) -> str:
+    """A warning (not a refusal) when the hard first deadline is not a working day."""
+    reasons = not_a_working_day(value)
+    if not reasons:
+        return ""
+    return str(
+        _(
+            "%(date)s is not a working day: it is %(reasons)s. The deadline is kept; "
+            "check that you and the client mean it."
+        )
+    ) % {"date": date_format(value, "DATE_FORMAT"), "reasons": reasons}
+
+
 # Visible captions of repeated inputs; the full label (visually hidden) names the phase.
 SHORT_LABELS = {
     "title": _("Title"),
@@ -113,41 +177,8 @@ class NewProjectForm(GateMixin, forms.ModelForm):
         help_text=_("The date phase 1 is due. It is sacred: once contracted, only a renegotiation moves it."),
     )
     override_reason = override_reason_field()
-    deposit_percent = forms.DecimalField(
-        label=_("Deposit as a percentage (optional)"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("100"),
-        max_digits=5,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"min": "0.01", "max": 100, "step": "0.01", "inputmode": "decimal"}),
-        help_text=_("A share of the fixed phase prices, invoiced when the client accepts the contract."),
-        error_messages={
-            "invalid": _("Enter the deposit as a percentage, such as 30 or 12.5."),
-            "min_value": _("A deposit percentage is more than 0 and at most 100."),
-            "max_value": _("A deposit percentage is more than 0 and at most 100."),
-            "max_digits": _("Enter the percentage with at most two decimals, such as 12.5."),
-            "max_decimal_places": _("Enter the percentage with at most two decimals, such as 12.5."),
-        },
-    )
-    deposit_amount = forms.DecimalField(
-        label=_("Or a deposit amount (€, excl. VAT, optional)"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_value=MAX_DEPOSIT,
-        max_digits=12,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"min": "0.01", "max": MAX_DEPOSIT, "step": "0.01", "inputmode": "decimal"}),
-        help_text=_("Deducted from the final invoice."),
-        error_messages={
-            "invalid": _("Enter the deposit as an amount, such as 1500 or 1500.50."),
-            "min_value": _("A deposit amount is more than zero."),
-            "max_value": _("A deposit is at most %(limit_value)s euros excl. VAT."),
-            "max_digits": _("That amount is too large for a deposit."),
-            "max_whole_digits": _("That amount is too large for a deposit."),
-            "max_decimal_places": _("Enter the amount in euros and cents, such as 1500.50."),
-        },
-    )
+    deposit_percent = deposit_percent_field()
+    deposit_amount = deposit_amount_field()
 
     class Meta:
         model = Project
@@ -169,11 +200,13 @@ class NewProjectForm(GateMixin, forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("deposit_percent") is not None and cleaned.get("deposit_amount") is not None:
-            self.add_error(
-                "deposit_amount", _("Ask either a percentage or an amount as the deposit, not both: empty one of them.")
-            )
+        refuse_both_deposits(self, cleaned)
         return cleaned
+
+    @property
+    def deadline_warning(self) -> str:
+        """Said after saving: the deadline is kept, but it is not a working day."""
+        return day_off_warning(self.cleaned_data.get("first_deadline"))
 
 
 class InitialPhasesForm(forms.Form):
@@ -259,6 +292,30 @@ class FirstDeadlineForm(forms.Form):
         if value == self.project.first_deadline:
             return value  # unchanged: a deadline that has passed in the meantime is no news
         return refuse_past(value)
+
+    @property
+    def deadline_warning(self) -> str:
+        """Said after saving: the deadline is kept, but it is not a working day."""
+        return day_off_warning(self.cleaned_data.get("first_deadline"))
+
+
+class DepositForm(forms.Form):
+    """The deposit on the plan editor, while the project is not contracted."""
+
+    deposit_percent = deposit_percent_field()
+    deposit_amount = deposit_amount_field()
+
+    def __init__(self, *args, project: Project, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial", {"deposit_percent": project.deposit_percent, "deposit_amount": project.deposit_amount}
+        )
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        refuse_both_deposits(self, cleaned)
+        return cleaned
 
 
 class PhaseForm(forms.ModelForm):
@@ -391,7 +448,7 @@ def typed_first_deadline(data, project: Project) -> tuple[date | None, str]:
         if error.code == "far":
             return None, error.messages[0]
         return value, str(_("This deadline is in the past; saving will refuse it."))
-    return value, ""
+    return value, day_off_warning(value)
 
 
 def typed_offset(data, phase: Phase) -> tuple[int, str] | None:

@@ -27,11 +27,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import retarget
 
 from freelance.lib.formats import trimmed as hours
+from freelance.lib.money import format_money, round_money
 from freelance.lib.rules import RuleViolation
 from freelance.lib.views import owned_or_404
 from projects import gate
 from projects.forms.plan import (
     AddPhaseForm,
+    DepositForm,
     FirstDeadlineForm,
     InitialPhasesForm,
     NewProjectForm,
@@ -172,18 +174,36 @@ def _editor_context(project: Project, bound: dict | None = None) -> dict:
         rows.append(row)
     fixed_prices = [p.fixed_price for p in phases if p.pricing == Phase.Pricing.FIXED and p.fixed_price is not None]
     deadline_form = None  # a contracted deadline moves only by renegotiation, on the project page
+    deposit_form = None  # so does the deposit: it is part of the contract
     if not project.is_locked:
         deadline_form = bound.get("deadline") or FirstDeadlineForm(project=project, preview_url=preview_url)
+        deposit_form = bound.get("deposit") or DepositForm(project=project)
+    total_fixed_price = sum(fixed_prices, Decimal("0")) if fixed_prices else None
     return {
         "project": project,
         "rows": rows,
         "date_rows": [row.when for row in rows],
         "total_hours": hours(sum((row.total_hours for row in rows), Decimal("0"))),
-        "total_fixed_price": sum(fixed_prices, Decimal("0")) if fixed_prices else None,
+        "total_fixed_price": total_fixed_price,
         "deadline_form": deadline_form,
+        "deposit_form": deposit_form,
+        "deposit": _deposit_summary(project, total_fixed_price),
         "add_phase_form": bound.get("add_phase") or AddPhaseForm(),
         "can_add_phase": project.status not in (Project.Status.COMPLETED, Project.Status.STOPPED),
     }
+
+
+def _deposit_summary(project: Project, total_fixed_price: Decimal | None) -> str:
+    """The deposit the project asks, in words: "30% of the fixed prices: €1,500.00 excl. VAT"."""
+    if project.deposit_amount:
+        return _("%(amount)s excl. VAT") % {"amount": format_money(project.deposit_amount)}
+    if project.deposit_percent:
+        share = round_money((total_fixed_price or Decimal("0")) * project.deposit_percent / Decimal("100"))
+        return _("%(percent)s%% of the fixed prices: %(amount)s excl. VAT") % {
+            "percent": hours(project.deposit_percent),
+            "amount": format_money(share),
+        }
+    return ""
 
 
 def _preview_url(project_pk: int) -> str:
@@ -266,6 +286,8 @@ def project_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, _("Project created. Now plan its phases and their scope."))
+                if warning := form.deadline_warning:
+                    messages.warning(request, warning)
                 return redirect(_plan_url(project.pk))
         status = 422
     else:
@@ -356,7 +378,37 @@ def project_plan_deadline(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The hard first deadline is %(date)s.") % {"date": date_format(new, "DATE_FORMAT")})
+        if warning := form.deadline_warning:
+            messages.warning(request, warning)
     return _respond(request, pk, parts=parts, anchor="plan-deadline")
+
+
+@login_required
+@require_POST
+def project_plan_deposit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set or clear the deposit while the project is not contracted; after that it is part of the contract."""
+    project = _project(request, pk)
+    parts = [("deposit", {})]
+    if project.is_locked:
+        messages.error(request, _("The project is contracted: the deposit changes only by renegotiation."))
+        return _respond(request, pk, parts=parts, anchor="plan-deposit")
+    form = DepositForm(request.POST, project=project)
+    if not form.is_valid():
+        return _respond(request, pk, parts=parts, bound={"deposit": form}, status=422)
+    percent, amount = form.cleaned_data["deposit_percent"], form.cleaned_data["deposit_amount"]
+    # Claimed with a conditional update: a contract accepted a moment ago wins, and is not changed.
+    changed = (
+        Project.objects.filter(pk=project.pk, owner=request.user)
+        .exclude(status__in=Project.LOCKED_STATUSES)
+        .update(deposit_percent=percent, deposit_amount=amount)
+    )
+    if not changed:
+        messages.error(request, _("The project is contracted: the deposit changes only by renegotiation."))
+    elif percent is None and amount is None:
+        messages.success(request, _("The project asks no deposit."))
+    else:
+        messages.success(request, _("Deposit saved."))
+    return _respond(request, pk, parts=parts, anchor="plan-deposit")
 
 
 @login_required
