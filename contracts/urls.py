@@ -4,7 +4,7 @@ from django.urls import path
 
 from contracts.public import contract as public
 from contracts.public import verify
-from contracts.views import business, claims, one_off, time
+from contracts.views import business, claims, one_off, rates, time
 from contracts.views import contract as views
 from contracts.views import deposits as deposit_views
 from contracts.views import einvoice as einvoice_views
@@ -61,6 +61,14 @@ urlpatterns += [
     path("clients/<int:pk>/reminders/pause/", invoice_views.client_reminders_pause, name="client_reminders_pause"),
     path("clients/<int:pk>/reminders/resume/", invoice_views.client_reminders_resume, name="client_reminders_resume"),
     path("settings/business/", business.business_settings, name="business_settings"),
+    # Own rates, the floor rate and surcharges (contracts/views/rates.py): ids travel in the POST body.
+    path("settings/rates/", rates.rates_page, name="rates"),
+    path("settings/rates/floor/", rates.floor_rate, name="floor_rate"),
+    path("settings/rates/remove/", rates.rate_remove, name="rate_remove"),
+    path("settings/surcharges/", rates.surcharges_page, name="surcharges"),
+    path("settings/surcharges/standard/", rates.surcharges_standard, name="surcharges_standard"),
+    path("settings/surcharges/save/", rates.surcharge_save, name="surcharge_save"),
+    path("settings/surcharges/remove/", rates.surcharge_remove, name="surcharge_remove"),
 ]
 
 # -- hours (contracts/views/time.py): served in the projects namespace by freelance/urls.py --

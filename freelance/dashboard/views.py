@@ -25,7 +25,7 @@ from contracts import payments
 from contracts.forms.invoices import PaymentForm
 from contracts.interest import stale_kinds
 from contracts.models import Invoice, StatutoryInterestRate
-from freelance.dashboard import overview
+from freelance.dashboard import first_run, overview
 from freelance.dashboard.models import Heartbeat
 from freelance.lib.money import format_money
 from freelance.lib.rules import RuleViolation
@@ -86,7 +86,7 @@ def waiting_context(user, today) -> dict:
 def dashboard_context(user, today) -> dict:
     return {
         "today": today,
-        "first_run": None,  # wired once freelance/dashboard/first_run.py lands
+        "first_run": first_run.checklist(user),
         "stale_interest_rates": stale_interest_rates(today),
         "trouble": overview.background_trouble(user),
         "deadlines": overview.deadlines(user, today),

@@ -177,7 +177,6 @@ def test_going_through_the_pages_ticks_the_steps_off(alice_client, alice):
     assert steps["rates"] and steps["surcharges"]
 
 
-@pytest.mark.xfail(strict=False, reason="wired by lead")
 def test_the_dashboard_shows_the_checklist(alice_client, alice):
     html = alice_client.get(reverse("dashboard"), **EN).content.decode()
     assert 'id="first-run"' in html and "0 of 5 done" in html
