@@ -66,9 +66,8 @@ def phase_description(scheduled: ScheduledPhase) -> str:
     if scheduled.kind == DateKind.HARD:
         meaning = _("The hard first deadline agreed with the client. It moves only by renegotiation.")
     elif scheduled.kind == DateKind.FIXED:
-        meaning = _("A fixed date: set when the client accepted phase %(previous)s (%(rule)s).") % {
-            "previous": phase.position - 1,
-            "rule": phase.deadline_rule,
+        meaning = _("A fixed date, set by the client's acceptance of phase %(previous)s; it no longer moves.") % {
+            "previous": phase.position - 1
         }
     else:
         meaning = _("A projected date (%(rule)s): it moves when phase %(previous)s is accepted earlier or later.") % {

@@ -173,7 +173,7 @@ def test_an_acceptance_fixes_the_next_date_and_moves_the_same_event(client, alic
     assert (moved["start"], moved["end"]) == (date(2027, 3, 31), date(2027, 4, 1))
     assert moved["categories"] == ["fixed"]
     assert moved["summary"].startswith("Fixed deadline: Phase 2 Step 2")
-    assert "accepted phase 1" in moved["description"]
+    assert "acceptance of phase 1" in moved["description"]
     later = after[f"phase-{third.pk}@mijlpaal.example.nl"]
     assert (later["start"], later["categories"]) == (date(2027, 4, 14), ["projected"])
 
