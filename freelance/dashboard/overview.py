@@ -22,6 +22,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Out
 from django.utils import timezone
 
 from contracts import payments
+from contracts.invoices import compute_totals
 from contracts.models import BusinessProfile, Invoice, Role, TimeEntry
 from contracts.reminders import stage_label
 from freelance.dashboard.models import Heartbeat
@@ -241,15 +242,27 @@ def overdue_invoices(user, today: date) -> Shown:
     return Shown(rows, shown.more)
 
 
-def drafts(user) -> Shown:
-    """Draft invoices waiting to be checked and sent, the oldest first."""
+@dataclass(frozen=True)
+class Draft:
+    invoice: Invoice
+    total: Decimal  # incl. VAT, from its lines: a draft's stored totals are set when it is sent
+    days: int | None  # since it was made
+
+
+def drafts(user, today: date) -> Shown:
+    """Draft invoices waiting to be checked and sent, the oldest first: two queries (with their lines)."""
     waiting = (
         Invoice.objects.filter(owner=user, status=Invoice.Status.DRAFT)
         .select_related("client", "project")
+        .prefetch_related("lines")
         .defer("pdf", "seller", "buyer", "note")
         .order_by("created_at", "pk")
     )
-    return first(waiting, DRAFTS_SHOWN)
+    return first(
+        waiting,
+        DRAFTS_SHOWN,
+        lambda draft: Draft(draft, compute_totals(draft).total, days_between(draft.created_at, today)),
+    )
 
 
 # -- time -----------------------------------------------------------------------------------

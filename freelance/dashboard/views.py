@@ -72,7 +72,7 @@ def money_context(user, today, *, payment_forms: dict | None = None) -> dict:
     return {
         "money": overview.money_summary(user, today),
         "overdue": overdue,
-        "drafts": overview.drafts(user),
+        "drafts": overview.drafts(user, today),
     }
 
 

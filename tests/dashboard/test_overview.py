@@ -203,6 +203,7 @@ def test_drafts_to_send(alice, alice_client):
     html = card(body(alice_client), "money")
     assert "Drafts to check and send" in html
     assert reverse("contracts:invoice_detail", args=[draft.pk]) in html
+    assert "€3,025.00" in html and "made today" in html  # € 2500 + 21% VAT, from the draft's lines
     assert "Bakkerij Jansen" in html
 
 
