@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 from axes.utils import reset as reset_login_failures
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from freelance.accounts import mfa, sessions
 from freelance.accounts.forms import OutboxPasswordResetForm
+from freelance.preferences.models import language_for, set_language
 
 
 class LoginView(auth_views.LoginView):
@@ -54,3 +59,43 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
     sessions.end_everywhere(request)
     messages.success(request, _("You have been logged out on every device, this one included."))
     return redirect("login")
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "The language of Mijlpaal and of every mail it sends you. Mails to your clients keep each client's language."
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def language_settings(request: HttpRequest) -> HttpResponse:
+    """The freelancer's language: stored for their mails, and the app switches to it at once
+    (the language cookie, as Django's ``set_language`` sets it)."""
+    if request.method == "POST":
+        form = LanguageForm(request.POST)
+        if form.is_valid():
+            code = form.cleaned_data["language"]
+            set_language(request.user, code)
+            with translation.override(code):
+                messages.success(request, _("Saved. Mijlpaal and your mails now use this language."))
+            response = redirect("language_settings")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                code,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+            return response
+    else:
+        form = LanguageForm(initial={"language": language_for(request.user)})
+    return render(request, "accounts/language.html", {"form": form})
