@@ -21,7 +21,7 @@ from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
 from freelance.outbox.notify import notify_client_then_freelancer
 from freelance.outbox.queue import DocumentRef, queue_email
-from projects.models import Acceptance, AcceptanceRequest, Contact, Phase
+from projects.models import Acceptance, AcceptanceRequest, Contact, Phase, history_message
 
 # -- what the client is shown, and its hash ---------------------------------------------
 
@@ -164,12 +164,16 @@ def decide(
     digest = snapshot_hash(snapshot)
     if digest != shown_hash:
         raise SnapshotChanged
-    label = _("%(name)s (client, via email link)") % {"name": typed_name or link.recipient_name}
+    # Language-neutral: the history shows it in its reader's language (projects.models.history_text).
+    label = history_message("%(name)s (client, via email link)", name=typed_name or link.recipient_name)
     with transaction.atomic():
         link.claim()
         if decision == Acceptance.Decision.ACCEPTED:
             phase.accept(
-                None, accepted_at=meta.at, actor_label=label, reason=_("Accepted by %(name)s") % {"name": typed_name}
+                None,
+                accepted_at=meta.at,
+                actor_label=label,
+                reason=history_message("Accepted by %(name)s", name=typed_name),
             )
         else:
             phase.request_changes(None, comment=comment, actor_label=label)

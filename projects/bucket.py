@@ -25,7 +25,7 @@ from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink
 from freelance.outbox.notify import notify_client_then_freelancer
 from freelance.outbox.queue import queue_email
-from projects.models import ChangeDecision, ChangeRequest, Contact, Phase, Project, ScopeItem
+from projects.models import ChangeDecision, ChangeRequest, Contact, Phase, Project, ScopeItem, history_message
 
 CR = ChangeRequest
 HUNDRED = Decimal("100")
@@ -43,7 +43,7 @@ def add_wish(project: Project, *, title: str, actor=None, actor_label: str = "",
         raise RuleViolation(_("This project is closed; its bucket takes no new wishes."))
     with transaction.atomic():
         wish = CR.objects.create(project=project, title=title, **fields)
-        log(wish, actor, _("Wish added to the bucket"), actor_label=actor_label, source=wish.source)
+        log(wish, actor, history_message("Wish added to the bucket"), actor_label=actor_label, source=wish.source)
     return wish
 
 
@@ -249,10 +249,11 @@ def decide(
     items = resolve_items(change_request, item_ids or []) if decision == CR.Decision.SWAP else []
     if decision == CR.Decision.SWAP:
         check_swap(change_request, items)
+    # Language-neutral: the history shows it in its reader's language (projects.models.history_text).
     label = (
-        _("%(name)s (client, via email link)") % {"name": link.recipient_name}
+        history_message("%(name)s (client, via email link)", name=link.recipient_name)
         if link is not None
-        else _("%(name)s, recorded by the freelancer") % {"name": freelancer_name(recorded_by)}
+        else history_message("%(name)s, recorded by the freelancer", name=freelancer_name(recorded_by))
     )
     visit = visit or {}
     with transaction.atomic():

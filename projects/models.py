@@ -9,6 +9,8 @@ and write an append-only PhaseEvent.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,9 +21,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from freelance.lib.evidence import ClientEvidence
 from freelance.lib.identifiers import normalise_identifier, normalise_vat_id, validate_kvk_number, validate_vat_id
@@ -583,24 +585,11 @@ class Phase(models.Model):
     def deadline_rule(self) -> str:
         if self.is_first:
             return _("hard deadline")
-        values = {"amount": self.offset_amount, "previous": self.position - 1}
-        if self.offset_unit == self.OffsetUnit.WORKING_DAYS:
-            return (
-                ngettext(
-                    "%(amount)s working day after acceptance of phase %(previous)s",
-                    "%(amount)s working days after acceptance of phase %(previous)s",
-                    self.offset_amount,
-                )
-                % values
-            )
-        return (
-            ngettext(
-                "%(amount)s week after acceptance of phase %(previous)s",
-                "%(amount)s weeks after acceptance of phase %(previous)s",
-                self.offset_amount,
-            )
-            % values
-        )
+        return deadline_rule_text(self.rule_data())
+
+    def rule_data(self) -> dict:
+        """The deadline rule of a phase after the first, language-neutral (for the history)."""
+        return {"amount": self.offset_amount, "unit": self.offset_unit, "previous": self.position - 1}
 
     def due_after(self, accepted_on: date) -> date | None:
         """This phase's due date if the previous phase is accepted on `accepted_on`.
@@ -724,7 +713,7 @@ class Phase(models.Model):
                     actor_label=actor_label,
                     phase=following,
                     new=_iso(due),
-                    rule=str(following.deadline_rule),
+                    rule=following.rule_data(),  # shown in the reader's language: deadline_rule_text
                 )
             elif not self.project.phases.exclude(status=self.Status.ACCEPTED).exists():
                 self.project._move([Project.Status.ACTIVE], Project.Status.COMPLETED, actor, actor_label=actor_label)
@@ -879,6 +868,120 @@ class PhaseEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    @property
+    def text(self) -> str:
+        """The event's details in the reader's language (see ``history_text``)."""
+        return history_text(self.reason)
+
+    @property
+    def who_label(self) -> str:
+        """Who acted, when it was a client (no user): in the reader's language."""
+        return history_text(self.actor_label)
+
+
+# -- history text: stored language-neutral, shown in the reader's language ------------------
+#
+# What the app itself writes into an event's ``reason`` or ``actor_label`` is the English source
+# text of a message (its msgid) with its values filled in, never a translation: the client's
+# request may run in Dutch while the freelancer reads in English. ``history_text`` recognises
+# these messages and translates them for the reader. Rows written before (translated into the
+# language of the request that caused them) are evidence and stay as stored; their Dutch text is
+# recognised the same way. Anything else (a reason the freelancer typed) is shown as typed.
+
+HISTORY_MESSAGES = (
+    gettext_noop("Wish added to the bucket"),
+    gettext_noop("Wish assessed"),
+    gettext_noop("Extra cost: the client was asked to decide"),
+    gettext_noop("Wish done"),
+    gettext_noop("Wish dropped: %(reason)s"),
+    gettext_noop("Accepted by %(name)s"),
+    gettext_noop("%(name)s (client, via email link)"),
+    gettext_noop("%(name)s, recorded by the freelancer"),
+    gettext_noop("%(name)s (client page)"),
+)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def history_message(msgid: str, **values) -> str:
+    """The language-neutral text to store: the message's source text with its values."""
+    return msgid % values if values else msgid
+
+
+def _pattern(text: str) -> re.Pattern:
+    parts, last = [], 0
+    for match in _PLACEHOLDER.finditer(text):
+        parts.append(re.escape(text[last : match.start()]))
+        parts.append(f"(?P<{match.group(1)}>.+)")
+        last = match.end()
+    parts.append(re.escape(text[last:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@functools.cache
+def _history_patterns() -> tuple[tuple[re.Pattern, str], ...]:
+    """(pattern, msgid) for each message as stored now (English) and as older rows hold it."""
+    patterns = [(_pattern(msgid), msgid) for msgid in HISTORY_MESSAGES]
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for msgid in HISTORY_MESSAGES:
+                translated = gettext(msgid)
+                if translated != msgid:
+                    patterns.append((_pattern(translated), msgid))
+    return tuple(patterns)
+
+
+@functools.cache
+def _history_labels() -> dict[str, tuple[type, str]]:
+    """A wish's classification or decision, stored as its value (or, before, as its label)."""
+    labels: dict[str, tuple[type, str]] = {}
+    for choices in (ChangeRequest.Classification, ChangeRequest.Decision):
+        for value in choices.values:
+            labels[value] = (choices, value)
+            for code, _name in settings.LANGUAGES:
+                with translation.override(code):
+                    labels.setdefault(str(choices(value).label), (choices, value))
+    return labels
+
+
+def history_text(stored: str) -> str:
+    """``stored`` (an event's reason or actor label) in the active language."""
+    if not stored:
+        return ""
+    label = _history_labels().get(stored)
+    if label is not None:
+        choices, value = label
+        return str(choices(value).label)
+    for pattern, msgid in _history_patterns():
+        match = pattern.fullmatch(stored)
+        if match:
+            return gettext(msgid) % match.groupdict() if match.groupdict() else gettext(msgid)
+    return stored
+
+
+def deadline_rule_text(rule: dict | str) -> str:
+    """A phase's deadline rule in the active language, from ``Phase.rule_data()``; a rule stored
+    as text by an older version is shown as stored."""
+    if not isinstance(rule, dict):
+        return str(rule)
+    values = {"amount": rule["amount"], "previous": rule["previous"]}
+    if rule["unit"] == Phase.OffsetUnit.WORKING_DAYS:
+        return (
+            ngettext(
+                "%(amount)s working day after acceptance of phase %(previous)s",
+                "%(amount)s working days after acceptance of phase %(previous)s",
+                rule["amount"],
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "%(amount)s week after acceptance of phase %(previous)s",
+            "%(amount)s weeks after acceptance of phase %(previous)s",
+            rule["amount"],
+        )
+        % values
+    )
 
 
 # -- derived dates --------------------------------------------------------------------
@@ -1119,7 +1222,8 @@ class ChangeRequest(models.Model):
         }
 
     def log(self, actor, what: str, *, actor_label: str = "", **data) -> PhaseEvent:
-        """The wish's line in the project history."""
+        """The wish's line in the project history. ``what`` and ``actor_label`` are stored
+        language-neutral (``history_message``), and shown with ``history_text``."""
         return self.project.log(
             PhaseEvent.Kind.WISH,
             actor,
@@ -1156,7 +1260,7 @@ class ChangeRequest(models.Model):
             self.UNCLASSIFIED_STATUSES,
             self.Status.ASSESSED,
             actor,
-            _("Wish assessed"),
+            history_message("Wish assessed"),
             event={"estimate_hours": str(estimate_hours)},
             estimate_hours=estimate_hours,
         )
@@ -1178,7 +1282,7 @@ class ChangeRequest(models.Model):
                 self.UNCLASSIFIED_STATUSES,
                 self.Status.WAITING,
                 actor,
-                _("Extra cost: the client was asked to decide"),
+                history_message("Extra cost: the client was asked to decide"),
                 event={"cost": str(cost)},
                 classification=classification,
                 hourly_rate=rate,
@@ -1193,7 +1297,7 @@ class ChangeRequest(models.Model):
             self.UNCLASSIFIED_STATUSES,
             self.Status.DECIDED,
             actor,
-            str(self.Classification(classification).label),
+            classification,  # the value: history_text shows its label in the reader's language
             classification=classification,
             decided_at=timezone.now(),
         )
@@ -1208,7 +1312,7 @@ class ChangeRequest(models.Model):
             (self.Status.WAITING,),
             self.Status.DROPPED if decision == self.Decision.STOP else self.Status.DECIDED,
             actor,
-            str(self.Decision(decision).label),
+            decision,  # the value: history_text shows its label in the reader's language
             actor_label=actor_label,
             event={"decision": decision},
             decision=decision,
@@ -1216,13 +1320,16 @@ class ChangeRequest(models.Model):
         )
 
     def finish(self, actor) -> None:
-        self._move((self.Status.DECIDED,), self.Status.DONE, actor, _("Wish done"))
+        self._move((self.Status.DECIDED,), self.Status.DONE, actor, history_message("Wish done"))
 
     def drop(self, actor, *, reason: str) -> None:
         if not reason.strip():
             raise RuleViolation(_("Say why the wish is dropped."))
         self._move(
-            self.PENDING_STATUSES, self.Status.DROPPED, actor, _("Wish dropped: %(reason)s") % {"reason": reason}
+            self.PENDING_STATUSES,
+            self.Status.DROPPED,
+            actor,
+            history_message("Wish dropped: %(reason)s", reason=reason),
         )
 
 

@@ -45,7 +45,17 @@ from projects.forms.projects import (
     StartForm,
     StopForm,
 )
-from projects.models import Acceptance, AcceptanceRequest, Phase, PhaseEvent, Project, Risk, ScheduledPhase, ScopeItem
+from projects.models import (
+    Acceptance,
+    AcceptanceRequest,
+    Phase,
+    PhaseEvent,
+    Project,
+    Risk,
+    ScheduledPhase,
+    ScopeItem,
+    deadline_rule_text,
+)
 from projects.pages import sections_context
 from projects.timeline import build_timeline
 from projects.views.bucket import bucket_summary
@@ -171,6 +181,9 @@ class HistoryRow:
     phase: str
     change: str
     agreement: str
+    text: str = ""  # the event's details in the reader's language
+    wish_title: str = ""  # a wish event: the wish, linked to the bucket instead of a phase
+    wish_url: str = ""
 
 
 @dataclass
@@ -237,8 +250,15 @@ def history_row(event: PhaseEvent) -> HistoryRow:
     if event.actor is not None:
         who = event.actor.get_full_name() or event.actor.get_username()
     else:
-        who = event.actor_label or _("the system")
-    if event.phase is not None:
+        who = event.who_label or _("the system")
+    wish_title = wish_url = ""
+    if event.kind == PhaseEvent.Kind.WISH:
+        phase = ""
+        wish_title = str(event.data.get("title", ""))
+        wish_url = reverse("projects:bucket", args=[event.project_id])
+        if event.data.get("wish"):
+            wish_url = f"{wish_url}#wish-{event.data['wish']}"
+    elif event.phase is not None:
         phase = str(event.phase)
     elif event.data.get("title"):
         phase = f"{event.data.get('position', '?')}. {event.data['title']}"
@@ -257,10 +277,19 @@ def history_row(event: PhaseEvent) -> HistoryRow:
         old_date, new_date = _date_from_iso(old), _date_from_iso(new)
         change = f"{long_date(old_date) or '—'} → {long_date(new_date) or '—'}" if old_date else long_date(new_date)
         if kind == PhaseEvent.Kind.DUE_DATE_FIXED and event.data.get("rule"):
-            change = f"{change} ({event.data['rule']})"
+            change = f"{change} ({deadline_rule_text(event.data['rule'])})"
     elif kind == PhaseEvent.Kind.PHASE_MOVED:
         change = _("position %(old)s → %(new)s") % {"old": old, "new": new}
-    return HistoryRow(event, who, phase, change, str(event.data.get("client_agreement", "")))
+    return HistoryRow(
+        event,
+        who,
+        phase,
+        change,
+        str(event.data.get("client_agreement", "")),
+        text=event.text,
+        wish_title=wish_title,
+        wish_url=wish_url,
+    )
 
 
 def page_context(request: HttpRequest, project: Project, bound: dict | None = None) -> dict:
