@@ -6,9 +6,14 @@ screen readers and tests.
 
 Geometry (viewBox units): phase titles in a label column on the left, a horizontal time
 axis on top, one row per phase. A row has a bar from the moment the phase's clock starts
-(the previous phase's acceptance, or its projected date) to its due date, a marker on the
-due date (hard: diamond, fixed: solid dot, projected: hollow dashed dot) and a check mark
-on the day the client accepted it. A vertical line marks today.
+(the previous phase's acceptance, or its projected date) to its end: the day the client
+accepted it, or while it is not accepted, its due date. So an accepted phase stops where
+the next one starts, even when it was accepted well before its deadline. A marker sits on
+the due date (hard: diamond, fixed: solid dot, projected: hollow dashed dot) and a check
+mark on the day the client accepted it. A vertical line marks today.
+
+The portfolio timeline (``build_portfolio``, on the dashboard) uses the same scale, axis,
+ticks and markers, with one row per project instead of one per phase.
 """
 
 from __future__ import annotations
@@ -110,6 +115,33 @@ class Scale:
         return round(self.left + (day - self.start).days / self.days * (self.right - self.left), 1)
 
 
+def diamond(x: float, y: float, r: float = MARKER_RADIUS) -> str:
+    """The hard deadline's marker, as SVG polygon points."""
+    return f"{x:.1f},{y - r - 1:.1f} {x + r + 1:.1f},{y:.1f} {x:.1f},{y + r + 1:.1f} {x - r - 1:.1f},{y:.1f}"
+
+
+def check_mark(x: float, y: float) -> str:
+    """The acceptance check mark, as an SVG path."""
+    return f"M{x - 5:.1f},{y:.1f} l3.5,4.5 l7,-9"
+
+
+def axis_range(dates: list[date]) -> tuple[date, date]:
+    """The axis from the earliest to the latest date, padded, and at least two weeks long."""
+    start, end = min(dates) - timedelta(days=PAD_DAYS), max(dates) + timedelta(days=PAD_DAYS)
+    if (end - start).days < MIN_SPAN_DAYS:
+        extra = MIN_SPAN_DAYS - (end - start).days
+        start -= timedelta(days=extra // 2)
+        end += timedelta(days=extra - extra // 2)
+    return start, end
+
+
+def bar_span(scale: Scale, start: date, end: date) -> tuple[float, float]:
+    """A bar's x and width from two dates, whichever comes first; never thinner than 2."""
+    x_start, x_end = scale.x(start), scale.x(end)
+    left, right = min(x_start, x_end), max(x_start, x_end)
+    return left, round(max(right - left, 2), 1)
+
+
 def shorten(text: str, limit: int = TITLE_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -118,7 +150,7 @@ def shorten(text: str, limit: int = TITLE_CHARS) -> str:
 def bar_starts(entries: list[ScheduledPhase], today: date) -> list[date]:
     """When each phase's clock starts, the same way `schedule()` derives the due dates.
 
-    Phase 1: the day work started, else today (or its deadline, if that is earlier).
+    Phase 1: the day work started, else today (or its deadline or acceptance, if earlier).
     Later phases: the previous phase's acceptance, else the later of its date and today.
     """
     starts: list[date] = []
@@ -126,7 +158,9 @@ def bar_starts(entries: list[ScheduledPhase], today: date) -> list[date]:
     for entry in entries:
         if previous is None:
             started = entry.phase.started_at
-            start = timezone.localdate(started) if started else min(today, entry.date or today)
+            start = (
+                timezone.localdate(started) if started else min(today, entry.date or today, entry.accepted_on or today)
+            )
         elif previous.accepted_on is not None:
             start = previous.accepted_on
         else:
@@ -175,24 +209,19 @@ def build_timeline(entries: list[ScheduledPhase], *, today: date | None = None) 
         dates.append(entry.date)  # type: ignore[arg-type]
         if entry.accepted_on:
             dates.append(entry.accepted_on)
-    start, end = min(dates) - timedelta(days=PAD_DAYS), max(dates) + timedelta(days=PAD_DAYS)
-    if (end - start).days < MIN_SPAN_DAYS:
-        extra = MIN_SPAN_DAYS - (end - start).days
-        start -= timedelta(days=extra // 2)
-        end += timedelta(days=extra - extra // 2)
+    start, end = axis_range(dates)
     scale = Scale(start, end, PLOT_LEFT, PLOT_RIGHT)
 
     rows: list[Row] = []
     for index, (entry, bar_start) in enumerate(zip(entries, starts, strict=True)):
         due: date = entry.date  # type: ignore[assignment]
         y = FIRST_ROW_Y + index * ROW_HEIGHT + ROW_HEIGHT / 2
-        x_start, x_due = scale.x(bar_start), scale.x(due)
-        left, right = min(x_start, x_due), max(x_start, x_due)
+        x_due = scale.x(due)
+        # An accepted phase ends on its acceptance: there the next phase's clock starts.
+        bar_x, bar_width = bar_span(scale, bar_start, entry.accepted_on or due)
         accepted_x = scale.x(entry.accepted_on) if entry.accepted_on else None
         r = MARKER_RADIUS
-        check = ""
-        if accepted_x is not None:
-            check = f"M{accepted_x - 5:.1f},{y:.1f} l3.5,4.5 l7,-9"
+        check = check_mark(accepted_x, y) if accepted_x is not None else ""
         rows.append(
             Row(
                 number=entry.phase.position,
@@ -201,14 +230,13 @@ def build_timeline(entries: list[ScheduledPhase], *, today: date | None = None) 
                 kind=str(entry.kind),
                 y=y,
                 label_y=y + 4,
-                bar_x=left,
-                bar_width=round(max(right - left, 2), 1),
+                bar_x=bar_x,
+                bar_width=bar_width,
                 bar_y=y - 5,
                 bar_height=10,
                 due_date=due,
                 due_x=x_due,
-                marker_points=f"{x_due:.1f},{y - r - 1:.1f} {x_due + r + 1:.1f},{y:.1f} "
-                f"{x_due:.1f},{y + r + 1:.1f} {x_due - r - 1:.1f},{y:.1f}",
+                marker_points=diamond(x_due, y),
                 hard_label_y=y - r - 4,
                 accepted_on=entry.accepted_on,
                 accepted_x=accepted_x,
