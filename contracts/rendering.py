@@ -7,7 +7,7 @@ from django.template.defaultfilters import date as date_filter
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from contracts import placeholders
+from contracts import deposits, placeholders
 from contracts.models import BusinessProfile, Contract, ContractVersion, HourlyRate, SurchargeRule
 from contracts.placeholders import Table
 from freelance.documents import registry as documents
@@ -44,6 +44,7 @@ def values_and_tables(contract: Contract) -> tuple[dict[str, str], dict[str, Tab
         "project.goal": project.goal,
         "project.first_deadline": _date(project.first_deadline),
         "project.phase_count": str(len(project.ordered_phases())),
+        "project.deposit": deposits.contract_wording(project, contract.language),
         "payment_term": str(client.payment_term_days),
         "hourly_rate": format_money(hourly) if hourly is not None else "",
         "swap_tolerance": str(project.swap_tolerance_percent),

@@ -69,6 +69,7 @@ urlpatterns += [
     path("projects/<int:pk>/plan/", plan_views.project_plan, name="project_plan"),
     path("projects/<int:pk>/plan/preview/", plan_views.project_plan_preview, name="project_plan_preview"),
     path("projects/<int:pk>/plan/deadline/", plan_views.project_plan_deadline, name="project_plan_deadline"),
+    path("projects/<int:pk>/plan/deposit/", plan_views.project_plan_deposit, name="project_plan_deposit"),
     path("projects/<int:pk>/plan/phases/add/", plan_views.project_plan_phase_add, name="project_plan_phase_add"),
     path(
         "projects/<int:pk>/plan/phases/<int:phase_pk>/",

@@ -32,6 +32,9 @@ from tests.factories import BusinessProfileFactory, ContactFactory, project_with
 from tests.helpers import pdf_to_text
 
 upgrade = importlib.import_module("contracts.migrations.0010_payment_clause_by_client_type")
+# 0011 gave the payment clause a deposit paragraph: 0010's text is what 0011 upgrades from.
+later = importlib.import_module("contracts.migrations.0011_deposit_and_empty_details")
+PAYMENT_0010 = {row["language"]: row["old_body"] for row in later.TEXTS if row["key"] == "payment"}
 
 PAYMENT_TITLE = {"nl": "Betaling", "en": "Payment"}
 
@@ -217,9 +220,9 @@ def test_the_migration_gives_the_default_payment_clause_a_new_version_with_both_
     upgrade.add_payment_clause_by_client_type(historical_apps(), None)  # twice: nothing more
     assert payment_versions() == [
         ("en", 1, old["en"]),
-        ("en", 2, defaults.CLAUSES["payment"]["en"]["body"]),
+        ("en", 2, PAYMENT_0010["en"]),
         ("nl", 1, old["nl"]),
-        ("nl", 2, defaults.CLAUSES["payment"]["nl"]["body"]),
+        ("nl", 2, PAYMENT_0010["nl"]),
     ]
     # A freelancer's own copy is theirs: it stays as it was.
     assert payment_versions(alice) == [("nl", 1, old["nl"])]
@@ -227,7 +230,7 @@ def test_the_migration_gives_the_default_payment_clause_a_new_version_with_both_
     # A freelancer without their own copy builds contracts from the new default.
     template = ContractTemplate.objects.get(owner__isnull=True, language="en", is_default=True)
     (payment,) = [c for c in template.clauses(None) if c.key == "payment"]
-    assert (payment.version, payment.body) == (2, defaults.CLAUSES["payment"]["en"]["body"])
+    assert (payment.version, payment.body) == (2, PAYMENT_0010["en"])
 
 
 @pytest.mark.django_db
@@ -265,7 +268,7 @@ def test_the_migration_carries_its_own_texts_and_imports_nothing_live():
     }
     assert imported == {"django.db"}
     for row in upgrade.PAYMENT:
-        assert row["body"] == defaults.CLAUSES["payment"][row["language"]]["body"]
+        assert row["body"] == PAYMENT_0010[row["language"]]
         assert row["old_body"] == next(
             r["body"] for r in frozen.CLAUSE_TEMPLATES if (r["key"], r["language"]) == ("payment", row["language"])
         )

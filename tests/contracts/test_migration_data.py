@@ -39,6 +39,8 @@ migration = importlib.import_module("contracts.migrations.0002_default_templates
 # Later data migrations that give the defaults a new version, each with its own frozen texts.
 PAYMENT_BY_CLIENT_TYPE = "0010_payment_clause_by_client_type"
 payment_by_client_type = importlib.import_module(f"contracts.migrations.{PAYMENT_BY_CLIENT_TYPE}")
+DEPOSIT_AND_EMPTY_DETAILS = "0011_deposit_and_empty_details"
+deposit_and_empty_details = importlib.import_module(f"contracts.migrations.{DEPOSIT_AND_EMPTY_DETAILS}")
 
 # SHA-256 of the frozen data as canonical JSON. Migration 0002 has run on installs that
 # exist: its data must never change. If this fails, undo the edit to the data module.
@@ -64,9 +66,22 @@ def frozen_data() -> dict[str, list[dict]]:
 def newest_frozen_data() -> dict[str, list[dict]]:
     """0002's frozen data with the texts later data migrations replaced (their own frozen copies)."""
     newer = {("payment", row["language"]): row["body"] for row in payment_by_client_type.PAYMENT}
+    newer |= {
+        (row["key"], row["language"]): row["body"]
+        for row in deposit_and_empty_details.TEXTS
+        if row["model"] == "ClauseTemplate"
+    }
+    newer_terms = {
+        (row["key"], row["language"]): row["body"]
+        for row in deposit_and_empty_details.TEXTS
+        if row["model"] == "GeneralTerms"
+    }
     data = frozen_data()
     data["clause_templates"] = [
         row | {"body": newer.get((row["key"], row["language"]), row["body"])} for row in data["clause_templates"]
+    ]
+    data["general_terms"] = [
+        row | {"body": newer_terms.get((row["key"], row["language"]), row["body"])} for row in data["general_terms"]
     ]
     return data
 
@@ -94,6 +109,8 @@ def load_as_the_migrations_do() -> None:
     seed_as_of_0002()
     apps = MigrationLoader(connection).project_state(("contracts", PAYMENT_BY_CLIENT_TYPE)).apps
     payment_by_client_type.add_payment_clause_by_client_type(apps, None)
+    apps = MigrationLoader(connection).project_state(("contracts", DEPOSIT_AND_EMPTY_DETAILS)).apps
+    deposit_and_empty_details.state_deposit_and_leave_out_empty_details(apps, None)
 
 
 def rows_from_defaults() -> dict[str, list[dict]]:
