@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "freelance.links",
     "freelance.reminders",
     "freelance.evidence",
+    "freelance.preferences",
     "freelance.export",
     "projects",
     "contracts",

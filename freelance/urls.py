@@ -6,7 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 import contracts.urls
 import projects.urls
+from freelance.accounts import views as accounts_views
+from freelance.dashboard import calendar_views
 from freelance.dashboard import views as dashboard_views
+from freelance.search import views as search_views
 
 admin.site.site_header = _("Mijlpaal administration")
 admin.site.site_title = _("Mijlpaal")
@@ -21,6 +24,13 @@ urlpatterns = [
         dashboard_views.resend_acceptance,
         name="dashboard_resend_acceptance",
     ),
+    path("calendar/<slug:token>.ics", calendar_views.feed, name="calendar_feed"),
+    path("settings/calendar/", calendar_views.settings_page, name="calendar_settings"),
+    path("settings/calendar/on/", calendar_views.turn_on, name="calendar_on"),
+    path("settings/calendar/new/", calendar_views.renew, name="calendar_renew"),
+    path("settings/calendar/off/", calendar_views.turn_off, name="calendar_off"),
+    path("settings/language/", accounts_views.language_settings, name="language_settings"),
+    path("search/", search_views.search, name="search"),
     path("accounts/", include("freelance.accounts.urls")),
     path("accounts/records/", include("freelance.export.urls")),
     # Hours are recorded on the project pages, so their routes keep the projects: names.

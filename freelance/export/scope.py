@@ -63,6 +63,7 @@ OWNER_LOOKUPS: dict[str, str] = {
     "links.LinkVisit": "link__owner",
     "reminders.Reminder": "owner",
     "evidence.EvidenceEntry": "owner",
+    "preferences.UserPreferences": "user",
 }
 
 # Install-wide rows a record may point to: label -> the fields that identify the same row on
@@ -83,6 +84,7 @@ NOT_EXPORTED: dict[str, str] = {
     "accounts.SessionEpoch": "logins on this install",
     "accounts.Invitation": "the operator's invitations to make an account on this install",
     "dashboard.Heartbeat": "the health of this install's worker",
+    "dashboard.CalendarFeed": "a credential for this install's address: turn the calendar feed on again after a restore",
     "contracts.StatutoryInterestRate": "install-wide legal table, kept by the operator",
     "axes.AccessAttempt": "login throttling on this install",
     "axes.AccessAttemptExpiration": "login throttling on this install",

@@ -2,16 +2,15 @@
 
 Templates come in pairs, ``emails/<name>_client-*`` and ``emails/<name>_freelancer-*``, and
 the mail kinds carry the same names. The client's mail is in the client's language, with
-reply-to the freelancer; the freelancer's in the site language.
+reply-to the freelancer; the freelancer's in their own language (``freelance.preferences``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.conf import settings
-
 from freelance.outbox.queue import Attachment, queue_email
+from freelance.preferences.models import language_for
 
 
 def notify_client_then_freelancer(
@@ -42,6 +41,6 @@ def notify_client_then_freelancer(
             to=[owner.email],
             template=f"{name}_freelancer",
             context=context,
-            language=settings.LANGUAGE_CODE,
+            language=language_for(owner),
             kind=f"{name}_freelancer",
         )

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from freelance.outbox.queue import queue_emails
+from freelance.preferences.models import language_for, remember
 from freelance.reminders.models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def claim_and_send(kind: str, due: list[Due], prepare: Callable[[list[Due]], Non
     if prepare is not None and winners:
         prepare(winners)
     mailed = [d for d in winners if d.mail is not None]
+    _fill_languages([d.mail for d in mailed])
     emails = queue_emails([d.mail for d in mailed])
     reminders = []
     for d, email in zip(mailed, emails, strict=True):
@@ -148,8 +150,19 @@ def next_nudge(since: date, days: list[int], sent: set[int], today: date) -> tup
     return (stage, due_on) if due_on <= today else None
 
 
+def _fill_languages(mails: list[dict]) -> None:
+    """A freelancer's mail is written in their own language, read for the whole batch at once."""
+    waiting = [mail for mail in mails if mail["language"] is None]
+    remember(mail["owner"] for mail in waiting)
+    for mail in waiting:
+        mail["language"] = language_for(mail["owner"])
+
+
 def freelancer_mail(owner, template: str, context: dict, kind: str) -> dict | None:
-    """A mail to the freelancer (``queue_email`` keyword arguments), or None without an address."""
+    """A mail to the freelancer (``queue_email`` keyword arguments), or None without an address.
+
+    Its language (the freelancer's preference) is filled in by ``claim_and_send`` for the mails
+    whose claims were won, with one query per batch."""
     if not owner.email:
         return None
     return {
@@ -157,6 +170,6 @@ def freelancer_mail(owner, template: str, context: dict, kind: str) -> dict | No
         "to": [owner.email],
         "template": template,
         "context": {"user": owner, "site_url": settings.SITE_URL, **context},
-        "language": settings.LANGUAGE_CODE,
+        "language": None,
         "kind": kind,
     }

@@ -80,6 +80,8 @@ OWNER_PATHS: dict[str, str] = {
     "outbox.outgoingemail": "owner",
     "outbox.outgoingattachment": "email__owner",
     "reminders.reminder": "owner",
+    "dashboard.calendarfeed": "user",
+    "preferences.userpreferences": "user",
 }
 
 INSTALL_WIDE: dict[str, str] = {

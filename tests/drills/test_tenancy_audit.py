@@ -113,7 +113,7 @@ def classify(route: Route) -> str | None:
     r = route.route
     if r in ALLOW_LIST:
         return "allow-listed"
-    if r in ("l/<str:token>/", "accounts/invitation/<str:token>/", "v/<str:public_id>/"):
+    if r in ("l/<str:token>/", "accounts/invitation/<str:token>/", "v/<str:public_id>/", "calendar/<slug:token>.ics"):
         return "link-token"
     if r == "accounts/password/reset/<uidb64>/<token>/":
         return "password-reset"
