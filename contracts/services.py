@@ -6,6 +6,12 @@ never change), emails the decision maker a personal link with the PDF, and revok
 links to older versions. accept_contract records the client's yes with its evidence and
 makes a proposal a contracted project, which fixes the hard first deadline: after that it
 moves only by renegotiation (Project.LOCKED_STATUSES).
+
+An accepted contract changes only by a new version the client accepts (its own clause 2
+says so for the first deadline). propose_change reopens it for editing; the accepted version
+stays binding (binding_version) until the client accepts the next one. A renegotiated first
+deadline after the binding acceptance is the usual reason, and the contract page says so
+(renegotiations_since).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
 from freelance.outbox.notify import notify_client_then_freelancer
 from freelance.outbox.queue import DocumentRef, queue_email
-from projects.models import Contact, Project
+from projects.models import Contact, PhaseEvent, Project
 
 PURPOSE = ClientLink.Purpose.CONTRACT_ACCEPTANCE
 
@@ -190,6 +196,11 @@ def send_contract(contract: Contract, *, actor, contacts: list[Contact] | None =
     with transaction.atomic():
         _lock_editable(contract)
         version = freeze(contract, actor=actor)
+        if ContractAcceptance.objects.filter(version=version).exists():
+            raise RuleViolation(
+                _("Nothing changed since version %(number)s, which the client accepted. Change the contract first.")
+                % {"number": version.number}
+            )
         links_to_versions(contract).filter(ClientLink.usable()).update(
             revoked_at=timezone.now(), revoked_reason=_("a newer version of the contract was sent")[:200]
         )
@@ -238,6 +249,42 @@ def _issue(version: ContractVersion, contact: Contact, attachment: tuple[str, by
     return link
 
 
+# -- changing an accepted contract -------------------------------------------------------------
+
+
+def binding_version(contract: Contract) -> ContractVersion | None:
+    """The newest version the client accepted: what binds both parties now."""
+    return contract.versions.filter(acceptance__isnull=False).select_related("acceptance").order_by("-number").first()
+
+
+def renegotiations_since(contract: Contract, version: ContractVersion) -> list[PhaseEvent]:
+    """First-deadline renegotiations recorded after the client accepted ``version``, oldest first."""
+    return list(
+        PhaseEvent.objects.filter(
+            project_id=contract.project_id,
+            kind=PhaseEvent.Kind.RENEGOTIATED,
+            at__gt=version.acceptance.decided_at,
+        ).order_by("at", "pk")
+    )
+
+
+def propose_change(contract: Contract) -> bool:
+    """Open an accepted contract for a new version; False if it was not accepted (a double click).
+
+    Nothing the client agreed to changes: the accepted version, its evidence and its PDF stay
+    as they are, and stay binding until the client accepts the version sent next.
+    """
+    project = contract.project
+    if project.status in (Project.Status.COMPLETED, Project.Status.STOPPED):
+        raise RuleViolation(_("This project is closed; its contract no longer changes."))
+    reopened = Contract.objects.filter(pk=contract.pk, status=Contract.Status.ACCEPTED).update(
+        status=Contract.Status.DRAFT
+    )
+    if reopened:
+        contract.status = Contract.Status.DRAFT
+    return bool(reopened)
+
+
 # -- the client accepts -------------------------------------------------------------------------
 
 
@@ -261,7 +308,10 @@ def accept_contract(
                 raise VersionSuperseded
             if shown_hash != version.snapshot_sha256 or not version.verify():
                 raise SnapshotChanged
-            if contract.status == Contract.Status.ACCEPTED:
+            if (
+                contract.status == Contract.Status.ACCEPTED
+                or ContractAcceptance.objects.filter(version=version).exists()
+            ):
                 raise RuleViolation(_("This contract is already accepted."))
             acceptance = ContractAcceptance.record(
                 visit=visit,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("projects/<int:pk>/contract/preview.pdf", views.contract_preview_pdf, name="preview_pdf"),
     path("projects/<int:pk>/contract/send/", views.contract_send, name="send"),
     path("projects/<int:pk>/contract/diff/", views.contract_diff, name="diff"),
+    path("projects/<int:pk>/contract/change/", views.contract_propose_change, name="propose_change"),
     path("projects/<int:pk>/contract/versions/<int:number>.pdf", views.version_pdf_view, name="version_pdf"),
     # The client's PDF: no login; only for the browser that opened the emailed link.
     path("c/<uuid:public_id>/pdf/", public.client_pdf, name="client_pdf"),

@@ -9,6 +9,7 @@ page with the typed text kept and status 422. An accepted contract is read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -153,18 +154,33 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
     contract.project = project
     versions = _version_rows(contract)
     numbers = sorted(row.version.number for row in versions)
-    accepted = next((row for row in versions if row.acceptance is not None), None)
+    # The newest accepted version binds; while a change is being made it stays binding.
+    binding = next((row for row in versions if row.acceptance is not None), None)
+    accepted = binding if contract.status == Contract.Status.ACCEPTED else None
     unsent = False
     if contract.is_editable and versions:
         try:
             unsent = snapshot_hash(build_snapshot(contract)) != versions[0].version.snapshot_sha256
         except ValidationError:  # a clause with a problem (shown at the clause) differs from what was sent
             unsent = True
+    renegotiations = []
+    if accepted is not None:
+        renegotiations = [
+            {
+                "at": event.at,
+                "old": _date_or_none(event.data.get("old")),
+                "new": _date_or_none(event.data.get("new")),
+            }
+            for event in services.renegotiations_since(contract, accepted.version)
+        ]
     context.update(
         {
             "badge": STATUS_BADGES[contract.status],
-            "rows": _clause_rows(contract, bound) if accepted is None else [],
+            "rows": _clause_rows(contract, bound) if contract.is_editable else [],
             "accepted": accepted,
+            "binding": binding,
+            "renegotiations": renegotiations,
+            "next_number": (numbers[-1] + 1) if numbers else 1,
             "versions": versions,
             "has_unsent_changes": unsent,
             "add_form": (bound.get("add") or AddClauseForm(contract=contract)) if contract.is_editable else None,
@@ -173,6 +189,13 @@ def page_context(request: HttpRequest, project: Project, bound: dict | None = No
         }
     )
     return context
+
+
+def _date_or_none(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def render_page(request: HttpRequest, pk: int, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
@@ -356,6 +379,29 @@ def contract_send(request: HttpRequest, pk: int) -> HttpResponse:
         % {"number": version.number, "names": ", ".join(c.name for c in recipients)},
     )
     return done(request, pk, "versions")
+
+
+@require_POST
+@login_required
+def contract_propose_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the accepted contract for a new version; the accepted one binds until the next is accepted."""
+    contract = _contract(request, pk)
+    try:
+        reopened = services.propose_change(contract)
+    except RuleViolation as refused:
+        messages.error(request, str(refused))
+        return render_page(request, pk, status=422)
+    if reopened:
+        messages.success(
+            request,
+            _(
+                "Edit the clauses, then send the new version. Until the client accepts it, the version they "
+                "accepted stays binding."
+            ),
+        )
+    else:
+        messages.info(request, _("The contract is already open for changes."))
+    return done(request, pk, "clauses")
 
 
 @require_GET
