@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from projects.models import DateKind, ScheduledPhase
+from projects.models import DateKind, Phase, ScheduledPhase
 
 WIDTH = 800
 LABEL_WIDTH = 200  # the column with phase titles
@@ -263,4 +263,169 @@ def build_timeline(entries: list[ScheduledPhase], *, today: date | None = None) 
         label_width=LABEL_WIDTH,
         ticks=ticks_for(start, end, scale),
         rows=rows,
+    )
+
+
+# -- the portfolio: one row per open project ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A phase's due date on a project's row."""
+
+    x: float
+    number: int
+    title: str
+    kind: str  # a DateKind value
+    due_date: date
+    points: str  # the diamond, for a hard deadline
+    accepted: bool
+
+    @property
+    def is_hard(self) -> bool:
+        return self.kind == DateKind.HARD
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    pk: int
+    title: str  # shortened to fit the label column
+    full_title: str
+    client: str
+    y: float
+    label_y: float
+    has_dates: bool  # False: no hard first deadline yet, nothing to draw but the name
+    bar_x: float
+    bar_width: float
+    bar_y: float
+    bar_height: float
+    start: date | None
+    end: date | None  # the last known date: hard, fixed, projected or an acceptance
+    next_due: date | None
+    next_kind: str  # a DateKind value, or "" when nothing is due
+    markers: list[Marker]
+    is_overdue: bool
+
+    @property
+    def next_kind_label(self) -> str:
+        return DateKind(self.next_kind).label if self.next_kind else ""
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    width: int
+    height: int
+    start: date
+    end: date
+    today: date
+    today_x: float
+    today_top: float
+    today_bottom: float
+    today_label_y: float
+    axis_y: float
+    tick_label_y: float
+    plot_left: float
+    plot_right: float
+    label_width: int
+    ticks: list[Tick]
+    rows: list[PortfolioRow]
+    more: int  # open projects not shown
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+
+def is_overdue(entry: ScheduledPhase, today: date) -> bool:
+    """``ScheduledPhase.is_overdue`` on the given day rather than the clock's."""
+    return (
+        entry.date is not None and entry.date < today and entry.accepted_on is None
+        and entry.phase.status != Phase.Status.DELIVERED
+    )  # fmt: skip
+
+
+def build_portfolio(
+    projects: list[tuple[object, list[ScheduledPhase]]], *, today: date | None = None, more: int = 0
+) -> Portfolio | None:
+    """One row per (project, schedule) in the given order; None when there is no project.
+
+    A row's bar runs from the day work on phase 1 started (else today, or its deadline if
+    earlier) to the project's last known date; each phase's due date is a marker of its kind.
+    """
+    today = today or timezone.localdate()
+    if not projects:
+        return None
+    spans: list[tuple[date, date] | None] = []
+    dates = [today]
+    for _project, entries in projects:
+        dated = [entry for entry in entries if entry.date is not None]
+        if not dated:
+            spans.append(None)
+            continue
+        known = [entry.date for entry in dated] + [entry.accepted_on for entry in entries if entry.accepted_on]
+        start = bar_starts(entries, today)[0]
+        spans.append((start, max(known)))  # type: ignore[type-var]
+        dates += [start, *known]  # type: ignore[list-item]
+    start, end = axis_range(dates)
+    scale = Scale(start, end, PLOT_LEFT, PLOT_RIGHT)
+
+    rows: list[PortfolioRow] = []
+    for index, ((project, entries), span) in enumerate(zip(projects, spans, strict=True)):
+        y = FIRST_ROW_Y + index * ROW_HEIGHT + ROW_HEIGHT / 2
+        bar_x, bar_width = bar_span(scale, *span) if span else (0.0, 0.0)
+        markers = [
+            Marker(
+                x=scale.x(entry.date),
+                number=entry.phase.position,
+                title=entry.phase.title,
+                kind=str(entry.kind),
+                due_date=entry.date,
+                points=diamond(scale.x(entry.date), y) if entry.kind == DateKind.HARD else "",
+                accepted=entry.accepted_on is not None,
+            )
+            for entry in entries
+            if entry.date is not None
+        ]
+        upcoming = next((entry for entry in entries if entry.accepted_on is None and entry.date), None)
+        name = str(project)
+        rows.append(
+            PortfolioRow(
+                pk=project.pk,  # type: ignore[attr-defined]
+                title=shorten(name),
+                full_title=name,
+                client=str(getattr(project, "client", "") or ""),
+                y=y,
+                label_y=y + 4,
+                has_dates=span is not None,
+                bar_x=bar_x,
+                bar_width=bar_width,
+                bar_y=y - 5,
+                bar_height=10,
+                start=span[0] if span else None,
+                end=span[1] if span else None,
+                next_due=upcoming.date if upcoming else None,
+                next_kind=str(upcoming.kind) if upcoming else "",
+                markers=markers,
+                is_overdue=any(is_overdue(entry, today) for entry in entries),
+            )
+        )
+    rows_bottom = FIRST_ROW_Y + len(rows) * ROW_HEIGHT
+    return Portfolio(
+        width=WIDTH,
+        height=rows_bottom + BOTTOM_MARGIN,
+        start=start,
+        end=end,
+        today=today,
+        today_x=scale.x(today),
+        today_top=AXIS_Y - 6,
+        today_bottom=rows_bottom + 4,
+        today_label_y=rows_bottom + 18,
+        axis_y=AXIS_Y,
+        tick_label_y=AXIS_Y - 10,
+        plot_left=PLOT_LEFT,
+        plot_right=PLOT_RIGHT,
+        label_width=LABEL_WIDTH,
+        ticks=ticks_for(start, end, scale),
+        rows=rows,
+        more=more,
     )
