@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from freelance.outbox.models import OutgoingEmail
 from freelance.outbox.queue import queue_email
+from freelance.preferences.models import language_for
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
                 to=[to_email],
                 template="password_reset",
                 context=mail_context,
-                language=settings.LANGUAGE_CODE,
+                language=language_for(user),
                 kind=RESET_KIND,
             )
         except ValidationError:

@@ -91,11 +91,11 @@ def test_the_language_switch_sets_the_language(alice_client):
     assert response["Location"] == "/"
     page = alice_client.get("/").content.decode()
     assert '<html lang="en">' in page
-    assert "Background jobs" in page
+    assert "Next deadlines" in page
     alice_client.post(reverse("set_language"), {"language": "nl", "next": "/"})
     page = alice_client.get("/").content.decode()
     assert '<html lang="nl">' in page
-    assert "Achtergrondtaken" in page
+    assert "Volgende deadlines" in page
 
 
 def test_the_language_switch_refuses_a_foreign_redirect(alice_client):
