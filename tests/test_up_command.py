@@ -130,3 +130,31 @@ def test_up_refuses_a_port_in_use(tmp_path):
         )  # fmt: skip
     assert result.returncode != 0
     assert f"Port {port} on 127.0.0.1 is in use" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("0.0.0.0", 9000, "http://127.0.0.1:9000"),  # noqa: S104
+        ("::1", 8000, "http://[::1]:8000"),
+        ("localhost", 8001, "http://localhost:8001"),
+    ],
+)
+def test_links_point_at_the_port_up_listens_on(host, port, url):
+    from freelance.dashboard.management.commands.up import site_url_for
+
+    assert site_url_for(host, port) == url
+
+
+def test_up_sets_site_url_only_when_none_is_configured(monkeypatch, settings):
+    from freelance.dashboard.management.commands.up import use_site_url
+
+    monkeypatch.delenv("SITE_URL", raising=False)
+    use_site_url("127.0.0.1", 8123)
+    assert settings.SITE_URL == os.environ["SITE_URL"] == "http://127.0.0.1:8123"
+    assert settings.CSRF_TRUSTED_ORIGINS == ["http://127.0.0.1:8123"]
+    monkeypatch.setenv("SITE_URL", "https://mijlpaal.example.nl")
+    settings.SITE_URL = "https://mijlpaal.example.nl"
+    use_site_url("127.0.0.1", 9999)
+    assert settings.SITE_URL == "https://mijlpaal.example.nl"

@@ -46,6 +46,23 @@ CRASH_WINDOW = 300.0  # seconds; more than CRASH_LIMIT crashes within it are cal
 CRASH_LIMIT = 5
 
 
+def site_url_for(host: str, port: int) -> str:
+    """The address links in mails point to when the app listens on ``host``:``port``."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (listening everywhere: this machine is reachable here)
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def use_site_url(host: str, port: int) -> None:
+    """Without a SITE_URL of its own, the app's links (the demo's mails too) use the port it runs on."""
+    if os.environ.get("SITE_URL"):
+        return
+    site = site_url_for(host, port)
+    os.environ["SITE_URL"] = site  # the web server and the worker read it at start
+    settings.SITE_URL = site
+    settings.CSRF_TRUSTED_ORIGINS = [site]
+
+
 class Shutdown(Exception):
     """Raised from the SIGTERM handler to leave the supervision loop like Ctrl-C does."""
 
@@ -76,6 +93,7 @@ class Command(BaseCommand):
         for stream in (sys.stdout, sys.stderr):
             stream.reconfigure(line_buffering=True)
         self.ensure_port_free(host, port)
+        use_site_url(host, port)
         started = time.monotonic()
         self.children: list[Child] = []
         previous_handlers = (
