@@ -280,10 +280,15 @@ class Marker:
     due_date: date
     points: str  # the diamond, for a hard deadline
     accepted: bool
+    overdue: bool
 
     @property
     def is_hard(self) -> bool:
         return self.kind == DateKind.HARD
+
+    @property
+    def kind_label(self) -> str:
+        return DateKind(self.kind).label
 
 
 @dataclass(frozen=True)
@@ -382,6 +387,7 @@ def build_portfolio(
                 due_date=entry.date,
                 points=diamond(scale.x(entry.date), y) if entry.kind == DateKind.HARD else "",
                 accepted=entry.accepted_on is not None,
+                overdue=is_overdue(entry, today),
             )
             for entry in entries
             if entry.date is not None
@@ -406,7 +412,7 @@ def build_portfolio(
                 next_due=upcoming.date if upcoming else None,
                 next_kind=str(upcoming.kind) if upcoming else "",
                 markers=markers,
-                is_overdue=any(is_overdue(entry, today) for entry in entries),
+                is_overdue=any(marker.overdue for marker in markers),
             )
         )
     rows_bottom = FIRST_ROW_Y + len(rows) * ROW_HEIGHT

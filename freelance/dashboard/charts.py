@@ -38,8 +38,8 @@ MONTHS = 6
 ZERO = Decimal("0.00")
 
 # Bar charts, in viewBox units.
-CHART_WIDTH = 640
-CHART_HEIGHT = 250
+CHART_WIDTH = 480
+CHART_HEIGHT = 240
 PLOT_LEFT = 84  # room for the value labels of the y axis
 PLOT_RIGHT = CHART_WIDTH - 12
 PLOT_TOP = 24
@@ -326,9 +326,9 @@ def invoiced_and_paid(user, today: date) -> BarChart:
 
 
 def dashboard_charts(user, today: date) -> dict:
-    """The context of ``dashboard/_charts.html``: four queries, whatever the numbers of rows."""
+    """The context of ``dashboard/_charts.html``: four queries (three without open projects),
+    whatever the number of projects, hours, invoices and payments."""
     return {
-        "charts_today": today,
         "portfolio": portfolio(user, today),
         "hours_chart": hours_by_role(user, today),
         "money_chart": invoiced_and_paid(user, today),

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -239,6 +240,22 @@ def test_the_portfolio_shows_open_projects_the_nearest_next_deadline_first(alice
     assert float(today_line.get("x1")) == charts.portfolio(alice, TODAY).today_x > PLOT_LEFT
 
 
+def test_an_overdue_deadline_is_marked_in_the_picture_and_said_in_words(alice):
+    open_project(alice, "Late site", date(2026, 11, 13))  # a week before TODAY, not delivered
+    html = section(render(alice), "portfolio")
+    (row,) = table(html)
+    assert row[2] == "13 November 2026 (hard) overdue"
+    chart = svgs(html)["chart-portfolio"]
+    (drawn,) = [g for g in chart.iter(f"{SVG}g") if "portfolio-row" in g.get("class", "")]
+    assert "is-overdue" in drawn.get("class")
+    markers = [m for m in drawn if m.tag in (f"{SVG}polygon", f"{SVG}circle")]
+    assert [("is-overdue" in m.get("class"), m.find(f"{SVG}title").text.endswith("overdue")) for m in markers] == [
+        (True, True),  # phase 1: its hard deadline has passed
+        (False, False),  # phases 2 and 3: projected from today, still ahead
+        (False, False),
+    ]
+
+
 def test_the_portfolio_bar_runs_from_the_start_to_the_last_known_date(alice):
     project = open_project(alice, "Webshop", date(2026, 12, 4))
     portfolio = charts.portfolio(alice, TODAY)
@@ -334,6 +351,16 @@ def test_the_charts_cost_the_same_queries_for_one_time_entry_or_two_hundred(alic
 
 
 # -- on the dashboard (the lead wires the context and the include) -----------------------------
+
+
+def test_the_partial_works_when_included_in_another_template(alice):
+    project = open_project(alice, "Webshop", date(2026, 12, 4))
+    hours(alice, project, date(2026, 10, 1), "3", Role.DEVELOPER)
+    page = Template('{% include "dashboard/_charts.html" %}')
+    with translation.override("en"):
+        html = page.render(Context(charts.dashboard_charts(alice, TODAY)))
+    assert set(svgs(html)) == {"chart-portfolio", "chart-bars"}
+    assert 'class="chart-tick-label"' in section(html, "hours-chart")  # the axes partial rendered
 
 
 @pytest.mark.xfail(strict=False, reason="wired by lead")
