@@ -299,7 +299,8 @@ class PortfolioRow:
     client: str
     y: float
     label_y: float
-    has_dates: bool  # False: no hard first deadline yet, nothing to draw but the name
+    has_dates: bool  # False: nothing to draw but the name (no hard first deadline, or no phases)
+    has_phases: bool
     bar_x: float
     bar_width: float
     bar_y: float
@@ -403,6 +404,7 @@ def build_portfolio(
                 y=y,
                 label_y=y + 4,
                 has_dates=span is not None,
+                has_phases=bool(entries),
                 bar_x=bar_x,
                 bar_width=bar_width,
                 bar_y=y - 5,

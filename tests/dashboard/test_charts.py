@@ -267,12 +267,18 @@ def test_the_portfolio_bar_runs_from_the_start_to_the_last_known_date(alice):
     assert row.bar_x + row.bar_width == pytest.approx(row.markers[-1].x, abs=0.11)
 
 
-def test_a_project_without_a_hard_deadline_is_listed_last_without_a_bar(alice):
+def test_a_project_without_a_hard_deadline_or_phases_is_listed_last_without_a_bar(alice):
     open_project(alice, "Proposal", None, status=Project.Status.PROPOSAL)
+    Project.objects.create(
+        owner=alice, client=ClientFactory(owner=alice), name="Empty", first_deadline=date(2027, 1, 8)
+    )
     open_project(alice, "Webshop", date(2026, 12, 4))
     html = section(render(alice), "portfolio")
-    assert [row[0].split(" Bakkerij")[0] for row in table(html)] == ["Webshop", "Proposal"]
-    assert "no hard first deadline yet" in html
+    assert [row[0].split(" Bakkerij")[0] for row in table(html)] == ["Webshop", "Empty", "Proposal"]
+    chart = svgs(html)["chart-portfolio"]
+    notes = [text.text for text in chart.iter(f"{SVG}text") if text.get("class") == "chart-note"]
+    assert notes == ["no phases planned yet", "no hard first deadline yet"]
+    assert len([rect for rect in chart.iter(f"{SVG}rect") if rect.get("class") == "portfolio-bar"]) == 1
 
 
 def test_the_portfolio_draws_twelve_projects_and_says_how_many_more(alice):
