@@ -291,6 +291,17 @@ def test_the_portfolio_draws_twelve_projects_and_says_how_many_more(alice):
     assert "And 2 more open projects." in html
 
 
+def test_only_the_shown_projects_get_a_schedule_computed(alice, monkeypatch):
+    for day in range(30):
+        open_project(alice, f"Project {day:02d}", TODAY + timedelta(days=day))
+    computed = []
+    schedule = Project.schedule
+    monkeypatch.setattr(Project, "schedule", lambda self, today=None: computed.append(self.pk) or schedule(self, today))
+    portfolio = charts.portfolio(alice, TODAY)
+    assert len(computed) == len(portfolio.rows) == charts.PORTFOLIO_SHOWN
+    assert portfolio.more == 18
+
+
 def test_html_in_a_project_name_is_escaped_in_the_svg_and_the_table(alice):
     name = '<script>alert("x")</script><b>&'
     open_project(alice, name, date(2026, 12, 4))
