@@ -25,7 +25,7 @@ from contracts import payments
 from contracts.forms.invoices import PaymentForm
 from contracts.interest import stale_kinds
 from contracts.models import Invoice, StatutoryInterestRate
-from freelance.dashboard import first_run, overview
+from freelance.dashboard import charts, first_run, overview
 from freelance.dashboard.models import Heartbeat
 from freelance.lib.money import format_money
 from freelance.lib.rules import RuleViolation
@@ -96,6 +96,7 @@ def dashboard_context(user, today) -> dict:
         "pastimes": overview.pastimes(user),
         "risks": overview.high_risks(user),
         "talks": overview.talks(user, today),
+        **charts.dashboard_charts(user, today),
     }
 
 

@@ -380,7 +380,6 @@ def test_the_partial_works_when_included_in_another_template(alice):
     assert 'class="chart-tick-label"' in section(html, "hours-chart")  # the axes partial rendered
 
 
-@pytest.mark.xfail(strict=False, reason="wired by lead")
 def test_the_dashboard_shows_the_three_charts(alice_client, alice):
     open_project(alice, "Webshop", timezone.localdate() + timedelta(days=20))
     html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
