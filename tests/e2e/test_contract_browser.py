@@ -140,7 +140,8 @@ def test_the_freelancer_sends_the_contract_and_the_client_accepts_it_on_a_phone(
     expect(page.get_by_role("heading", name="Version 1 accepted by the client")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Save clause"))).to_have_count(0)
     page.goto(f"{live_server.url}/projects/{project.pk}/plan/")
-    expect(page.get_by_text("Changes only by renegotiation")).to_be_visible()
+    deadline = page.get_by_role("region", name="First deadline")
+    expect(deadline.get_by_text("Changes only by renegotiation")).to_be_visible()
     expect(page.get_by_label("Hard first deadline")).to_have_count(0)
     expect(page.get_by_role("button", name="Save the deadline")).to_have_count(0)
 
