@@ -18,6 +18,7 @@ admin.site.index_title = _("Templates, settings and records")
 urlpatterns = [
     path("", dashboard_views.dashboard, name="dashboard"),
     path("health/", dashboard_views.health, name="health"),
+    path("status/", dashboard_views.background, name="background_status"),
     path("dashboard/invoices/<int:pk>/payment/", dashboard_views.record_payment, name="dashboard_record_payment"),
     path(
         "dashboard/acceptance-requests/<int:pk>/resend/",

@@ -90,10 +90,10 @@ def test_up_starts_everything_and_ctrl_c_leaves_nothing_behind(tmp_path):
         assert first.url.endswith("/accounts/login/?next=/"), "the root redirects to the login page"
 
         dashboard = browser.login(DEMO_USERNAME, DEMO_PASSWORD)
-        assert "Background jobs" in dashboard
+        assert "Next deadlines" in dashboard or "Volgende deadlines" in dashboard
 
         def both_running() -> bool:
-            page = browser.get("/").read().decode()
+            page = browser.get("/status/").read().decode()
             status = page[page.index('id="background-status"') :]
             return status.count('class="badge badge-ok">running') == 2
 

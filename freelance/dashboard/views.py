@@ -113,6 +113,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
+@require_GET
+@login_required
+def background(request: HttpRequest) -> HttpResponse:
+    """The background jobs, always shown (the dashboard shows them only when something is wrong)."""
+    context = {
+        "trouble": overview.background_trouble(request.user),
+        "background": background_status(),
+        "always": True,
+    }
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#background-status", context)
+    return render(request, "dashboard/background.html", context)
+
+
 def _card(request: HttpRequest, partial: str, context: dict, *, status: int = 200) -> HttpResponse:
     """With htmx, the changed card and the messages; without, back to the dashboard."""
     if not request.htmx:

@@ -37,14 +37,14 @@ def test_running_jobs_take_no_room(alice_client, settings):
     settings.HEARTBEAT_INTERVAL = 60
     all_fresh()
     body = dashboard(alice_client).content.decode()
-    assert "Background jobs" not in body
+    assert 'id="background-heading"' not in body
     assert '<div id="background-status" hidden></div>' in body
 
 
 def test_jobs_not_seen_yet_are_no_alarm_in_the_first_minute(alice_client):
     body = dashboard(alice_client).content.decode()
     assert "not seen yet" not in body
-    assert "Background jobs" not in body
+    assert 'id="background-heading"' not in body
 
 
 def test_a_worker_silent_for_three_intervals_shows_stopped(alice_client, settings):
@@ -116,3 +116,18 @@ def test_a_heartbeat_seconds_ago_reads_less_than_a_minute(alice_client, settings
     section = status_section(dashboard(alice_client))
     assert "last seen less than a minute ago" in section
     assert "last seen 0\xa0minutes" not in section
+
+
+def test_the_status_page_always_shows_the_background_jobs(alice_client, settings):
+    from django.test import Client
+
+    assert Client().get(reverse("background_status")).status_code == 302  # login first
+    section = status_section(alice_client.get(reverse("background_status"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert section.count("not seen yet") == 2
+    settings.HEARTBEAT_INTERVAL = 60
+    all_fresh()
+    response = alice_client.get(reverse("background_status"), HTTP_ACCEPT_LANGUAGE="en")
+    section = status_section(response)
+    assert section.count("running") == 2 and "need attention" not in section
+    polled = alice_client.get(reverse("background_status"), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert polled.content.decode().lstrip().startswith('<section class="card" id="background-status"')

@@ -24,7 +24,7 @@ def test_a_freelancer_logs_in_and_sees_the_dashboard(page: Page, live_server, al
 
     expect(page).to_have_url(live_server.url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Good to see you, Alice")
-    expect(page.get_by_role("heading", name="Background jobs")).to_be_visible()
+    expect(page.get_by_role("heading", name="Next deadlines")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard")).to_have_attribute(
         "aria-current", "page"
     )
@@ -49,7 +49,7 @@ def test_switching_to_dutch_and_logging_out(page: Page, live_server, alice):
 
     page.get_by_role("button", name="NL").click()
     expect(page.locator("html")).to_have_attribute("lang", "nl")
-    expect(page.get_by_role("heading", name="Achtergrondtaken")).to_be_visible()
+    expect(page.get_by_role("heading", name="Volgende deadlines")).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "dashboard-nl.png", full_page=True)
 
