@@ -209,6 +209,8 @@ class OverdueInvoice:
     days_overdue: int
     stage: str
     payment_form: object = None  # the inline "record payment" form, set by the view
+    payment_amount: str = ""  # what its inputs hold: the open amount, or what was typed
+    payment_date: str = ""
 
 
 def overdue_invoices(user, today: date) -> Shown:

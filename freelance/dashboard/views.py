@@ -66,9 +66,13 @@ def money_context(user, today, *, payment_forms: dict | None = None) -> dict:
     overdue = overview.overdue_invoices(user, today)
     forms = payment_forms or {}
     for row in overdue:
-        row.payment_form = forms.get(row.invoice.pk) or PaymentForm(
-            initial={"amount": row.open_amount, "paid_on": today}, auto_id=f"pay-{row.invoice.pk}-%s"
-        )
+        form = forms.get(row.invoice.pk)
+        if form is None:
+            row.payment_form = PaymentForm(auto_id=f"pay-{row.invoice.pk}-%s")
+            row.payment_amount, row.payment_date = f"{row.open_amount:.2f}", today.isoformat()
+        else:  # what was typed, as typed
+            row.payment_form = form
+            row.payment_amount, row.payment_date = form.data.get("amount", ""), form.data.get("paid_on", "")
     return {
         "money": overview.money_summary(user, today),
         "overdue": overdue,

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from contracts import invoices
 from contracts.models import BusinessProfile, Invoice, TimeEntry
@@ -186,6 +187,7 @@ def test_bad_payments_keep_what_was_typed(alice, alice_client, amount, paid_on, 
     html = response.content.decode()
     assert message in html
     assert "<script>x</script>" not in html
+    assert f'value="{escape(amount)}"' in html and f'value="{paid_on}"' in html  # kept as typed
     assert '<details class="dash-pay" open>' in html
     assert invoice.payments.count() == 0
 
