@@ -15,13 +15,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from projects.models import Acceptance, Phase
 from tests.conftest import PASSWORD
+from tests.e2e.gates import axe_violations
 from tests.factories import ContactFactory, project_with_phases
 from tests.helpers import pdf_to_text, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 LINK = re.compile(r"https?://\S+/l/[A-Za-z0-9_\-]+/")
 
 
@@ -69,12 +69,6 @@ def open_link_as_client(browser: Browser, mail) -> Page:
     client_page.goto(url)
     assert "/l/" not in client_page.url, "the token left the address bar"
     return client_page
-
-
-def axe_violations(page: Page) -> list[dict]:
-    page.evaluate(AXE.read_text())  # via DevTools: the page's CSP blocks an injected inline <script>
-    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    return [{"id": v["id"], "nodes": len(v["nodes"])} for v in result["violations"]]
 
 
 def test_the_client_accepts_from_the_email_and_the_freelancer_sees_the_evidence(
