@@ -54,6 +54,12 @@ FREELANCER_PAGES = [
     "settings: calendar",
     "settings: language",
     "sent mail",
+    "mail detail",
+    "status",
+    "client edit",
+    "contact detail",
+    "new project",
+    "new invoice",
 ]
 CLIENT_PAGES = [
     "client: contract acceptance",
@@ -69,6 +75,7 @@ KNOWN = {
     "scroll but cannot be reached by keyboard; they need tabindex=0 and a name",
     "settings: business": "vnu: autocomplete=street-address is for a textarea; the one-line street input "
     "(contracts/forms/invoices.py BusinessProfileForm) needs address-line1",
+    "client edit": "vnu: the same street-address on a one-line input, set in projects/forms/clients.py",
     "settings: surcharges": "vnu: Django renders evening_from's hidden initial input (a callable default) with "
     "aria-describedby; contracts/forms/rates.py should set show_hidden_initial = False",
 }
@@ -129,6 +136,12 @@ def freelancer_urls(user, proposal) -> dict[str, str]:
         "settings: calendar": "/settings/calendar/",
         "settings: language": "/settings/language/",
         "sent mail": "/mail/",
+        "mail detail": f"/mail/{OutgoingEmail.objects.filter(owner=user).order_by('pk').first().pk}/",
+        "status": "/status/",
+        "client edit": f"/clients/{active.client_id}/edit/",
+        "contact detail": f"/contacts/{active.client.contacts.order_by('pk').first().pk}/",
+        "new project": "/projects/new/",
+        "new invoice": "/invoices/new/",
     }
 
 
