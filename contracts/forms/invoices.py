@@ -208,7 +208,7 @@ class BusinessProfileForm(forms.ModelForm):
         self.fields["kvk_number"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
         self.fields["vat_id"].widget.attrs["autocomplete"] = "off"
         self.fields["business_name"].widget.attrs["autocomplete"] = "organization"
-        self.fields["street_address"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["street_address"].widget.attrs["autocomplete"] = "address-line1"
         self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
         self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
         self.fields["floor_rate"].widget.attrs.update({"step": "0.01", "inputmode": "decimal"})

@@ -119,6 +119,10 @@ class SurchargeRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.owner = owner
         self.instance.owner = owner
+        for name in ("evening_from", "evening_until"):
+            # A callable default makes Django render a hidden copy of the initial value, with an
+            # aria-describedby that HTML does not allow on a hidden input; the form needs no copy.
+            self.fields[name].show_hidden_initial = False
 
     def clean(self):
         cleaned = super().clean()

@@ -75,7 +75,7 @@ class ClientForm(forms.ModelForm):
             self.fields[name].choices = [("", _("not scored")), *Client.SCORE_CHOICES]
         self.fields["name"].widget.attrs["autocomplete"] = "organization"
         self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
-        self.fields["street_address"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["street_address"].widget.attrs["autocomplete"] = "address-line1"
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]

@@ -70,15 +70,7 @@ CLIENT_PAGES = [
 BEING_REBUILT = {"project detail": "project page being restructured"}
 # Found by the gates in code this change may not touch; each mark goes when its fix lands (strict:
 # a page that passes while marked fails, so the mark cannot outlive the problem).
-KNOWN = {
-    "dashboard": "axe scrollable-region-focusable: the charts' .chart-scroll boxes (dashboard/_charts.html) "
-    "scroll but cannot be reached by keyboard; they need tabindex=0 and a name",
-    "settings: business": "vnu: autocomplete=street-address is for a textarea; the one-line street input "
-    "(contracts/forms/invoices.py BusinessProfileForm) needs address-line1",
-    "client edit": "vnu: the same street-address on a one-line input, set in projects/forms/clients.py",
-    "settings: surcharges": "vnu: Django renders evening_from's hidden initial input (a callable default) with "
-    "aria-describedby; contracts/forms/rates.py should set show_hidden_initial = False",
-}
+KNOWN: dict[str, str] = {}  # page name: the known problem a later change fixes (a strict xfail)
 
 
 @dataclass
