@@ -1,10 +1,16 @@
 """The project list and the project page: timeline, phases and their actions, risks, history.
 
+The project page is an overview (``/projects/<pk>/``: status, next deadline, timeline, the next
+action, money in one line) with sections of their own URL (``phases/``, ``money/`` (time and money), ``risks/``,
+``history/``, and ``print/`` with everything in one document); see ``SECTIONS``. Each section
+computes only what it shows.
+
 Every view is scoped to the logged-in freelancer and 404s on anything else. Actions are
-plain POST forms that redirect back; with htmx they re-render the page's main section
-(`project_detail.html#project-main`) in place, because one action can change several
-parts of the page (accepting phase 1 fixes phase 2's date, moves the timeline, adds history).
-A refused move or invalid input re-renders the page with the typed text kept, status 422.
+plain POST forms that redirect to the section that shows their result; with htmx they
+re-render that section's main part (``<section template>#project-main``) in place, because one
+action can change several parts of it (accepting phase 1 fixes phase 2's date, moves the
+timeline). A refused move or invalid input re-renders the section with the typed text kept,
+status 422; a refusal of the payment gate shows inside the refused form, beside its override.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -62,8 +69,6 @@ from projects.views.bucket import bucket_summary
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
-DETAIL = "projects/project_detail.html"
-MAIN = "projects/project_detail.html#project-main"
 
 PROJECT_BADGES = {
     Project.Status.PROPOSAL: "badge-neutral",
@@ -194,19 +199,23 @@ class RiskRow:
     edit_form: RiskForm | None = None
 
 
-def project_queryset(request: HttpRequest):
-    phases = Phase.objects.order_by("position").prefetch_related(
-        Prefetch("scope_items", queryset=ScopeItem.objects.order_by("position", "pk")),
-        Prefetch(
-            "acceptance_requests",
-            queryset=AcceptanceRequest.objects.select_related("link", "acceptance").order_by("-created_at", "-pk"),
-        ),
-    )
-    return (
-        Project.objects.filter(owner=request.user)
-        .select_related("client", "contract")
-        .prefetch_related(Prefetch("phases", queryset=phases), "risks", "client__contacts")
-    )
+def project_queryset(request: HttpRequest, section: str = "print"):
+    """The user's projects with what `section` shows prefetched, and nothing else."""
+    projects = Project.objects.filter(owner=request.user).select_related("client", "contract")
+    if section in ("overview", "phases", "print"):
+        phases = Phase.objects.order_by("position").prefetch_related(
+            Prefetch("scope_items", queryset=ScopeItem.objects.order_by("position", "pk")),
+            Prefetch(
+                "acceptance_requests",
+                queryset=AcceptanceRequest.objects.select_related("link", "acceptance").order_by("-created_at", "-pk"),
+            ),
+        )
+        projects = projects.prefetch_related(Prefetch("phases", queryset=phases), "client__contacts")
+    elif section == "money":
+        projects = projects.prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("position")))
+    if section in ("risks", "print"):
+        projects = projects.prefetch_related("risks")
+    return projects
 
 
 def phase_card(project: Project, entry: ScheduledPhase, bound: dict) -> PhaseCard:
@@ -292,69 +301,184 @@ def history_row(event: PhaseEvent) -> HistoryRow:
     )
 
 
-def page_context(request: HttpRequest, project: Project, bound: dict | None = None) -> dict:
-    """Everything the project page shows, computed once: the schedule, cards, risks, history."""
-    bound = bound or {}
-    today = timezone.localdate()
-    entries = project.schedule(today)
-    first = entries[0] if entries else None
-    can_renegotiate = project.status in WORKING_PROJECT and (first is None or first.accepted_on is None)
+@dataclass
+class NextDeadline:
+    entry: ScheduledPhase
+    days: int
 
-    editing = bound.get("risk_edit")  # (risk pk, bound form) after an invalid inline edit
+    @property
+    def label(self) -> str:
+        """How far off it is, in words: "in 5 days", "today", "3 days overdue"."""
+        if self.days > 0:
+            return ngettext("%(count)s day left", "%(count)s days left", self.days) % {"count": self.days}
+        if self.days == 0:
+            return _("due today")
+        late = -self.days
+        return ngettext("%(count)s day overdue", "%(count)s days overdue", late) % {"count": late}
+
+
+@dataclass
+class MoneyLine:
+    """Invoiced against paid, both including VAT, so paid never looks like more than was invoiced."""
+
+    invoiced: str
+    invoiced_excl: str
+    paid: str
+    open: str
+    any: bool
+
+
+def money_line(project: Project) -> MoneyLine:
+    """Two queries. Read through the reverse relations that contracts' invoices add to a project
+    (no import of contracts): sent invoices (credit notes included) against the payments on them."""
+    sent = project.invoices.exclude(status="draft")
+    totals = sent.aggregate(incl=Sum("total"), excl=Sum("total_excl"))
+    paid = project.invoices.aggregate(paid=Sum("payments__amount"))["paid"] or Decimal("0")
+    incl = Decimal(totals["incl"] or 0).quantize(Decimal("0.01"))  # SQLite sums decimals as floats
+    excl = Decimal(totals["excl"] or 0).quantize(Decimal("0.01"))
+    paid = Decimal(paid).quantize(Decimal("0.01"))
+    return MoneyLine(money(incl), money(excl), money(paid), money(incl - paid), bool(incl or paid))
+
+
+def risk_rows(project: Project, editing: tuple | None = None) -> list[RiskRow]:
     risks = sorted(project.risks.all(), key=lambda r: (-r.score, -r.created_at.timestamp(), -r.pk))
-    risk_rows = []
+    rows = []
     for risk in risks:
         whose = risk.get_party_display()
         if risk.party == Risk.Party.THIRD_PARTY and risk.third_party:
             whose = f"{whose}: {risk.third_party}"
         edit_form = editing[1] if editing and editing[0] == risk.pk else None
-        risk_rows.append(RiskRow(risk, RISK_BADGES[risk.status], whose, edit_form))
+        rows.append(RiskRow(risk, RISK_BADGES[risk.status], whose, edit_form))
+    return rows
 
+
+def history_rows(project: Project) -> list[HistoryRow]:
     events = project.events.select_related("actor", "phase").order_by("-at", "-pk")[:HISTORY_SIZE]
-    bucket = bucket_summary(project)
-    return {
+    return [history_row(event) for event in events]
+
+
+def current_cards(cards: list[PhaseCard]) -> list[PhaseCard]:
+    """The overview's phases: the first one not accepted (the next action is there), and the
+    acceptance just before it, so its evidence and certificate stay at hand."""
+    index = next((i for i, card in enumerate(cards) if card.phase.status != Phase.Status.ACCEPTED), len(cards))
+    return cards[max(index - 1, 0) : index + 1]
+
+
+# The project page's sections: each has its own URL, template and context; the overview is the page.
+SECTIONS = {
+    "overview": ("projects:project_detail", "projects/project_detail.html"),
+    "phases": ("projects:project_phases", "projects/project_phases.html"),
+    "money": ("projects:project_money", "projects/project_money.html"),
+    "risks": ("projects:project_risks", "projects/project_risks.html"),
+    "history": ("projects:project_history", "projects/project_history.html"),
+    "print": ("projects:project_print", "projects/project_print.html"),
+}
+
+
+def section_url(project_pk: int, section: str) -> str:
+    return reverse(SECTIONS[section][0], args=[project_pk])
+
+
+def page_context(request: HttpRequest, project: Project, bound: dict | None = None, section: str = "overview") -> dict:
+    """What one section of the project page shows, computed for that section only."""
+    bound = bound or {}
+    today = timezone.localdate()
+    context: dict = {
         "project": project,
         "project_badge": PROJECT_BADGES[project.status],
         "today": today,
-        "schedule": entries,
-        "timeline": build_timeline(entries, today=today),
-        "cards": [phase_card(project, entry, bound) for entry in entries],
-        "can_contract": project.status == Project.Status.PROPOSAL,
-        "can_stop": project.status in Project.OPEN_STATUSES,
-        "can_renegotiate": can_renegotiate,
-        "stop_form": bound.get("stop") or StopForm(),
-        "renegotiate_form": bound.get("renegotiate") or RenegotiateForm(project=project),
-        "risk_rows": risk_rows,
-        "risk_form": bound.get("risk") or RiskForm(),
-        "history": [history_row(event) for event in events],
+        "section": section,
         "detail_url": reverse("projects:project_detail", args=[project.pk]),
-        "bucket": bucket,
-        "rate": bucket.rate,  # its own rate, else the rate history's (one query then): as the bucket says
-        "hourly_rate": money(bucket.rate.amount),
-        "contract": getattr(project, "contract", None),  # joined above: no extra query
-        **sections_context(request, project, bound),  # hours, profitability, gate log (contracts)
+        "section_url": section_url(project.pk, section),
     }
+    printing = section == "print"
+    if section in ("overview", "phases", "print"):
+        entries = project.schedule(today)
+        cards = [phase_card(project, entry, bound) for entry in entries]
+        context.update(schedule=entries, cards=cards)
+    if section in ("overview", "print"):
+        first = entries[0] if entries else None
+        upcoming = None
+        if project.status in Project.OPEN_STATUSES:
+            upcoming = next((e for e in entries if e.accepted_on is None and e.date), None)
+        context.update(
+            timeline=build_timeline(entries, today=today),
+            next_deadline=NextDeadline(upcoming, (upcoming.date - today).days) if upcoming else None,
+            current_cards=current_cards(cards),
+            money_line=money_line(project),
+            can_contract=project.status == Project.Status.PROPOSAL,
+            can_stop=project.status in Project.OPEN_STATUSES,
+            can_renegotiate=project.status in WORKING_PROJECT and (first is None or first.accepted_on is None),
+            stop_form=bound.get("stop") or StopForm(),
+            renegotiate_form=bound.get("renegotiate") or RenegotiateForm(project=project),
+            contract=getattr(project, "contract", None),  # joined: no extra query
+        )
+    if section in ("money", "print"):
+        context.update(sections_context(request, project, bound))  # hours, profitability, gate log (contracts)
+    if section in ("risks", "print"):
+        context.update(risk_rows=risk_rows(project, bound.get("risk_edit")), risk_form=bound.get("risk") or RiskForm())
+    if section in ("history", "print"):
+        context["history"] = history_rows(project)
+    if section == "overview":
+        bucket = bucket_summary(project)
+        context.update(bucket=bucket, rate=bucket.rate, hourly_rate=money(bucket.rate.amount))
+    context["printing"] = printing
+    return context
 
 
-def render_page(request: HttpRequest, project_pk: int, *, bound: dict | None = None, status: int = 200):
-    """The whole page, or with htmx only its main section; fetched fresh after a change."""
-    project = get_object_or_404(project_queryset(request), pk=project_pk)
-    template = MAIN if request.htmx else DETAIL
-    return render(request, template, page_context(request, project, bound), status=status)
+def _section_of(bound: dict | None) -> str:
+    """Where a failed form shows: hours on the time and money section (contracts/views/time.py), risks on theirs."""
+    bound = bound or {}
+    if "time" in bound:
+        return "money"
+    if "risk" in bound or "risk_edit" in bound:
+        return "risks"
+    return "overview"
 
 
-def done(request: HttpRequest, project_pk: int, anchor: str) -> HttpResponse:
-    """After a successful change: redirect back (no JS), or re-render the main section (htmx)."""
+def render_page(
+    request: HttpRequest, project_pk: int, *, bound: dict | None = None, status: int = 200, section: str | None = None
+):
+    """One section of the page, or with htmx only its main part; fetched fresh after a change."""
+    section = section or _section_of(bound)
+    project = get_object_or_404(project_queryset(request, section), pk=project_pk)
+    template = SECTIONS[section][1]
+    if request.htmx and section != "print":
+        template += "#project-main"
+    return render(request, template, page_context(request, project, bound, section), status=status)
+
+
+def done(request: HttpRequest, project_pk: int, section: str, anchor: str = "") -> HttpResponse:
+    """After a successful change: redirect to the section that shows it (no JS), or re-render it (htmx)."""
     if request.htmx:
-        return render_page(request, project_pk)
-    return redirect(reverse("projects:project_detail", args=[project_pk]) + f"#{anchor}")
+        return render_page(request, project_pk, section=section)
+    return redirect(section_url(project_pk, section) + (f"#{anchor}" if anchor else ""))
 
 
-@require_GET
-@login_required
-@vary_on_headers("HX-Request")
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_page(request, pk)
+def posted_section(request: HttpRequest, allowed: tuple[str, ...] = ("overview", "phases")) -> str:
+    """The section a form was posted from (a hidden field), if it is one that shows the result."""
+    section = request.POST.get("section", "")
+    return section if section in allowed else allowed[0]
+
+
+def _section_view(section: str):
+    @require_GET
+    @login_required
+    @vary_on_headers("HX-Request")
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        return render_page(request, pk, section=section)
+
+    view.__name__ = view.__qualname__ = f"project_{section}"
+    view.__doc__ = f"The project page's {section} section."
+    return view
+
+
+project_detail = _section_view("overview")
+project_phases = _section_view("phases")
+project_money = _section_view("money")
+project_risks = _section_view("risks")
+project_history = _section_view("history")
+project_print = _section_view("print")
 
 
 # -- phase actions ---------------------------------------------------------------------------------
@@ -428,10 +552,12 @@ def _perform(action: str, phase: Phase, user, data: dict) -> str:
 @login_required
 def phase_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     phase = owned_or_404(Phase.objects.select_related("project__client"), request, "project__owner", pk=pk)
+    section = posted_section(request)
     form = PHASE_ACTIONS[action](request.POST, phase=phase)
+    bound = {(action, phase.pk): form}
     if not form.is_valid():
         messages.error(request, _("Phase %(number)s did not change: check the form.") % {"number": phase.position})
-        return render_page(request, phase.project_id, bound={(action, phase.pk): form}, status=422)
+        return render_page(request, phase.project_id, bound=bound, section=section, status=422)
     try:
         if phase.project.status not in WORKING_PROJECT and action != "start":
             # start() explains the contract itself; the other moves need an open, contracted project too.
@@ -451,16 +577,17 @@ def phase_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 )
             message = _perform(action, phase, request.user, form.cleaned_data)
     except gate.GateClosed as closed:
+        # The refusal goes into the refused form, next to the reason field that overrides it.
         form.gate_closed = True
-        messages.error(request, str(closed))
-        return render_page(request, phase.project_id, bound={(action, phase.pk): form}, status=422)
+        form.refusal = str(closed)
+        return render_page(request, phase.project_id, bound=bound, section=section, status=422)
     except RuleViolation as refused:
         messages.error(request, str(refused))
-        return render_page(request, phase.project_id, bound={(action, phase.pk): form}, status=422)
+        return render_page(request, phase.project_id, bound=bound, section=section, status=422)
     if override is not None:
         message = f"{message} {_('Your reason to go ahead despite the overdue invoice is logged.')}"
     messages.success(request, message)
-    return done(request, phase.project_id, f"phase-{phase.pk}")
+    return done(request, phase.project_id, section, f"phase-{phase.pk}")
 
 
 # -- project actions -----------------------------------------------------------------------------------
@@ -476,7 +603,7 @@ def project_mark_contracted(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refused))
         return render_page(request, pk, status=422)
     messages.success(request, _("The project is contracted. Work on phase 1 can start."))
-    return done(request, pk, "project-actions")
+    return done(request, pk, "overview", "project-actions")
 
 
 @require_POST
@@ -493,7 +620,7 @@ def project_stop(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refused))
         return render_page(request, pk, bound={"stop": form}, status=422)
     messages.success(request, _("The project is stopped. The reason is kept in its history."))
-    return done(request, pk, "project-actions")
+    return done(request, pk, "overview", "project-actions")
 
 
 @require_POST
@@ -513,7 +640,7 @@ def project_renegotiate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refused))
         return render_page(request, pk, bound={"renegotiate": form}, status=422)
     messages.success(request, _("The hard first deadline is now %(date)s.") % {"date": long_date(data["new_deadline"])})
-    return done(request, pk, "timeline")
+    return done(request, pk, "overview", "timeline")
 
 
 # -- the risk register -------------------------------------------------------------------------------
@@ -553,7 +680,7 @@ def risk_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         form = RiskForm(instance=risk)
         if request.htmx:
-            return render(request, "projects/project_detail.html#risk-edit-row", {"risk": risk, "form": form})
+            return render(request, "projects/project_risks.html#risk-edit-row", {"risk": risk, "form": form})
         return _risk_form_page(request, project, form, risk)
     form = RiskForm(request.POST, instance=risk)
     if not form.is_valid():
@@ -598,11 +725,11 @@ def acceptance_request_resend(request: HttpRequest, pk: int) -> HttpResponse:
         fresh = acceptance.resend(acceptance_request, actor=request.user)
     except RuleViolation as refused:
         messages.error(request, str(refused))
-        return render_page(request, project_pk, status=422)
+        return render_page(request, project_pk, section=posted_section(request), status=422)
     messages.success(
         request, _("A new link went to %(name)s; the old one no longer works.") % {"name": fresh.link.recipient_name}
     )
-    return done(request, project_pk, f"phase-{acceptance_request.phase_id}")
+    return done(request, project_pk, posted_section(request), f"phase-{acceptance_request.phase_id}")
 
 
 @require_POST
@@ -615,7 +742,8 @@ def acceptance_request_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         messages.info(request, _("That link was already used, expired or withdrawn."))
-    return done(request, acceptance_request.phase.project_id, f"phase-{acceptance_request.phase_id}")
+    project_pk = acceptance_request.phase.project_id
+    return done(request, project_pk, posted_section(request), f"phase-{acceptance_request.phase_id}")
 
 
 @require_GET

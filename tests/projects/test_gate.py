@@ -347,10 +347,10 @@ def test_bob_cannot_create_a_project_for_alices_client(client, alice, bob):
     assert snapshot() == before
 
 
-def test_the_project_page_lists_the_clients_overrides(alice_client, alice, bob):
+def test_the_time_and_money_section_lists_the_clients_overrides(alice_client, alice, bob):
     project, phase = contracted_project(alice)
     invoice = overdue_invoice(project.client)
-    page_url = reverse("projects:project_detail", args=[project.pk])
+    page_url = reverse("projects:project_money", args=[project.pk])
     assert 'id="gate-overrides"' not in alice_client.get(page_url).content.decode()
     post(alice_client, "phase_start", phase.pk, {"override_reason": "<script>alert(1)</script> Paid in cash"})
     other, other_phase = contracted_project(alice)

@@ -32,7 +32,7 @@ def dutch_project(alice):
 
 
 def history(alice_client, project, headers) -> str:
-    page = alice_client.get(reverse("projects:project_detail", args=[project.pk]), **headers).content.decode()
+    page = alice_client.get(reverse("projects:project_history", args=[project.pk]), **headers).content.decode()
     start = page.index('id="history"')
     return page[start : page.index("</section>", start)]
 
@@ -112,7 +112,7 @@ def test_free_text_is_shown_as_typed():
 
 def test_bob_never_sees_alices_history(client, bob, dutch_project):
     client.force_login(bob)
-    assert client.get(reverse("projects:project_detail", args=[dutch_project.pk])).status_code == 404
+    assert client.get(reverse("projects:project_history", args=[dutch_project.pk])).status_code == 404
 
 
 def test_a_dutch_clients_acceptance_reads_in_english_and_in_dutch(alice, alice_client):

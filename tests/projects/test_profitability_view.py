@@ -33,7 +33,7 @@ def frozen():
 
 
 def panel(client, project: Project, lang: str = "en") -> str:
-    url = reverse("projects:project_detail", args=[project.pk])
+    url = reverse("projects:project_money", args=[project.pk])
     return section(client.get(url, HTTP_ACCEPT_LANGUAGE=lang).content.decode(), "profitability")
 
 

@@ -90,8 +90,20 @@ def section(html: str, section_id: str) -> str:
     return html[start : html.index("</section>", start)]
 
 
-def page(client, project: Project, lang: str = "en", **extra):
-    return client.get(reverse("projects:project_detail", args=[project.pk]), HTTP_ACCEPT_LANGUAGE=lang, **extra)
+SECTION_URLS = {
+    "overview": "projects:project_detail",
+    "phases": "projects:project_phases",
+    "money": "projects:project_money",
+    "risks": "projects:project_risks",
+    "history": "projects:project_history",
+    "print": "projects:project_print",
+}
+
+
+def page(client, project: Project, lang: str = "en", section: str = "overview", **extra):
+    """One section of the project page; the overview is the page itself."""
+    url = reverse(SECTION_URLS[section], args=[project.pk])
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=lang, **extra)
 
 
 def post(client, name: str, pk: int, data: dict | None = None, **extra):
@@ -265,16 +277,18 @@ def test_without_a_first_deadline_the_timeline_shows_an_empty_state(alice_client
 
 def test_a_proposal_offers_the_contract_but_no_start_button(alice_client, alice):
     project = project_with_phases(alice, 2)
-    body = page(alice_client, project).content.decode()
+    body = page(alice_client, project, section="phases").content.decode()
     assert "Start phase" not in body
     assert "Work starts once the project is contracted." in card(body, phases_of(project)[0])
-    assert ">Mark as contracted</button>" in body
+    overview = page(alice_client, project).content.decode()
+    assert "Start phase" not in overview
+    assert ">Mark as contracted</button>" in overview
 
 
 def test_phase_2_shows_the_waiting_reason_instead_of_a_start_button(alice_client, alice):
     project = contracted(alice, 2)
     first, second = phases_of(project)
-    body = page(alice_client, project).content.decode()
+    body = page(alice_client, project, section="phases").content.decode()
     assert ">Start phase 1</button>" in card(body, first)
     assert "Start phase 2" not in body
     assert "Waiting for the client to accept phase 1" in card(body, second)
@@ -286,7 +300,7 @@ def test_each_status_shows_only_its_own_actions(alice_client, alice):
     buttons = re.compile(r"<button[^>]*>([^<]+)</button>")
 
     def actions() -> list[str]:
-        return buttons.findall(card(page(alice_client, project).content.decode(), first))
+        return buttons.findall(card(page(alice_client, project, section="phases").content.decode(), first))
 
     assert actions() == ["Start phase 1"]
     first.start(alice)
@@ -303,7 +317,7 @@ def test_each_status_shows_only_its_own_actions(alice_client, alice):
     first.deliver(alice)
     first.accept(alice, reason="Mail from Jan")
     assert actions() == []
-    assert "Accepted on 11 January 2027" in card(page(alice_client, project).content.decode(), first)
+    assert "Accepted on 11 January 2027" in card(page(alice_client, project, section="phases").content.decode(), first)
 
 
 def test_a_phase_card_shows_price_rule_scope_and_the_total_estimate(alice_client, alice):
@@ -312,7 +326,7 @@ def test_a_phase_card_shows_price_rule_scope_and_the_total_estimate(alice_client
     item = first.scope_items.first()
     item.estimate_hours = Decimal("1.5")
     item.save()
-    body = page(alice_client, project).content.decode()
+    body = page(alice_client, project, section="phases").content.decode()
     first_card, second_card = card(body, first), card(body, second)
     assert "€2,500.00" in first_card
     assert "hard deadline" in first_card
@@ -325,16 +339,16 @@ def test_money_and_hours_are_formatted_the_dutch_way_in_dutch(alice_client, alic
     project = project_with_phases(alice, 1)
     phase = phases_of(project)[0]
     Phase.objects.filter(pk=phase.pk).update(fixed_price=Decimal("12500.50"))
-    body = page(alice_client, project, lang="nl").content.decode()
+    body = page(alice_client, project, lang="nl", section="phases").content.decode()
     assert "€\xa012.500,50" in card(body, phase)
-    assert "€12,500.50" in card(page(alice_client, project, lang="en").content.decode(), phase)
+    assert "€12,500.50" in card(page(alice_client, project, lang="en", section="phases").content.decode(), phase)
 
 
 def test_a_time_and_materials_phase_shows_no_fixed_price(alice_client, alice):
     project = project_with_phases(alice, 1)
     phase = phases_of(project)[0]
     Phase.objects.filter(pk=phase.pk).update(pricing=Phase.Pricing.TIME, fixed_price=None)
-    assert "Time and materials" in card(page(alice_client, project).content.decode(), phase)
+    assert "Time and materials" in card(page(alice_client, project, section="phases").content.decode(), phase)
 
 
 # -- phase actions -----------------------------------------------------------------------------------------------
@@ -575,8 +589,8 @@ def test_stopping_with_a_reason_keeps_it(alice_client, alice):
     project.refresh_from_db()
     assert project.status == Project.Status.STOPPED
     assert project.stopped_reason == "The client sold the shop."
-    body = page(alice_client, project).content.decode()
-    assert "Stop project" not in body
+    assert "Stop project" not in page(alice_client, project).content.decode()
+    body = page(alice_client, project, section="history").content.decode()
     assert "The client sold the shop." in section(body, "history")
 
 
@@ -624,8 +638,9 @@ def test_renegotiation_moves_the_deadline_and_writes_an_event(alice_client, alic
     assert event.reason == RENEGOTIATION["reason"]
     assert event.data["client_agreement"] == RENEGOTIATION["client_agreement"]
     assert event.actor == alice
+    assert response["Location"] == f"/projects/{project.pk}/#timeline"
     body = alice_client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    history = section(body, "history")
+    history = section(page(alice_client, project, section="history").content.decode(), "history")
     assert "First deadline renegotiated" in history
     assert "1 March 2027 → 15 March 2027" in history
     assert table(body, "Phase dates")[1][1:3] == ["15 March 2027", "hard"]
@@ -660,10 +675,10 @@ def test_adding_a_risk(alice_client, alice):
     project = ProjectFactory(owner=alice)
     response = post(alice_client, "risk_create", project.pk, RISK)
     assert response.status_code == 302
-    assert response["Location"] == f"/projects/{project.pk}/#risks"
+    assert response["Location"] == f"/projects/{project.pk}/risks/"
     risk = Risk.objects.get(project=project)
     assert (risk.third_party, risk.score) == ("Foto Jansen", 6)
-    rows = table(page(alice_client, project).content.decode(), "Risks, highest score first")
+    rows = table(page(alice_client, project, section="risks").content.decode(), "Risks, highest score first")
     assert rows[0][:7] == ["Risk", "Whose risk", "Likelihood", "Impact", "Score", "Mitigation plan", "Status"]
     assert rows[1][1:5] == ["A third party: Foto Jansen", "high", "medium", "6"]
 
@@ -700,7 +715,7 @@ def test_script_in_a_risk_is_stored_as_typed_and_escaped(alice_client, alice):
     hostile = '<script>alert("risk")</script>'
     post(alice_client, "risk_create", project.pk, {**RISK, "description": hostile})
     assert Risk.objects.get().description == hostile
-    body = page(alice_client, project).content.decode()
+    body = page(alice_client, project, section="risks").content.decode()
     assert hostile not in body
     assert "&lt;script&gt;alert(&quot;risk&quot;)&lt;/script&gt;" in body
 
@@ -766,7 +781,7 @@ def test_risks_are_sorted_by_score_highest_first(alice_client, alice):
     RiskFactory(project=project, description="Low", likelihood=1, impact=1)
     RiskFactory(project=project, description="High", likelihood=3, impact=3)
     RiskFactory(project=project, description="Middle", likelihood=2, impact=3)
-    rows = table(page(alice_client, project).content.decode(), "Risks, highest score first")
+    rows = table(page(alice_client, project, section="risks").content.decode(), "Risks, highest score first")
     assert [(row[0], row[4]) for row in rows[1:]] == [("High", "9"), ("Middle", "6"), ("Low", "1")]
 
 
@@ -781,7 +796,7 @@ def test_the_history_shows_amsterdam_time_who_what_and_the_change(alice_client, 
         project=project, phase=first, kind=PhaseEvent.Kind.TRANSITION, actor_label="Jan (client)",
         data={"old": "delivered", "new": "accepted"}, at=datetime(2027, 1, 11, 15, 30, tzinfo=ZoneInfo("UTC")),
     )  # fmt: skip
-    rows = table(page(alice_client, project).content.decode(), "The latest 50 events, newest first")
+    rows = table(page(alice_client, project, section="history").content.decode(), "The latest 50 events, newest first")
     assert rows[0] == ["When", "Who", "What", "Phase", "Details"]
     assert rows[1] == [
         "11 Jan 2027, 16:30",
@@ -797,7 +812,7 @@ def test_the_history_shows_at_most_50_events(alice_client, alice):
     project = ProjectFactory(owner=alice)
     for n in range(60):
         project.log(PhaseEvent.Kind.PHASE_ADDED, alice, title=f"Phase {n}", position=n + 1)
-    rows = table(page(alice_client, project).content.decode(), "The latest 50 events, newest first")
+    rows = table(page(alice_client, project, section="history").content.decode(), "The latest 50 events, newest first")
     assert len(rows) == 51
     assert rows[1][3] == "60. Phase 59"
 
@@ -897,7 +912,7 @@ def test_the_project_page_runs_the_same_queries_for_1_and_50_time_entries(alice_
     wish = ChangeRequest.objects.create(project=project, title="A bigger logo", classification="own_misjudgement")
     time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"), phase=first)
     with CaptureQueriesContext(connection) as one:
-        assert page(alice_client, project).status_code == 200
+        assert page(alice_client, project, section="money").status_code == 200
     for n in range(49):
         time_entries.record_time(
             project, actor=alice, day=date(2027, 1, 1 + n % 10), hours=Decimal("2"), phase=first,
@@ -905,7 +920,7 @@ def test_the_project_page_runs_the_same_queries_for_1_and_50_time_entries(alice_
         )  # fmt: skip
     assert TimeEntry.objects.filter(project=project).count() == 50
     with CaptureQueriesContext(connection) as fifty:
-        body = page(alice_client, project).content.decode()
+        body = page(alice_client, project, section="money").content.decode()
     assert len(one) == len(fifty), [q["sql"] for q in fifty.captured_queries]
     assert len(table(body, "The latest 10 entries, newest first")) == 11
     assert table(body, "Hours by role")[-1] == ["All roles", "0 h", "48 h", "51 h", "99 h"]

@@ -52,7 +52,8 @@ def add(client, project: Project, data: dict, **extra):
 
 
 def detail(client, project: Project) -> str:
-    url = reverse("projects:project_detail", args=[project.pk])
+    """The project page's time and money section, where the hours are."""
+    url = reverse("projects:project_money", args=[project.pk])
     return client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
@@ -98,7 +99,7 @@ def test_logging_hours_saves_the_entry_and_redirects_to_the_time_section(alice_c
     assert not entry.billable  # a fixed-price phase: covered by its price
     body = alice_client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Logged 2.5 h as project manager on 26 November 2026." in body
-    rows = table(section(body, "time"), "The latest 10 entries, newest first")
+    rows = table(section(detail(alice_client, project), "time"), "The latest 10 entries, newest first")
     assert rows[1][:6] == ["26 Nov 2026", "2.5 h", "Project manager", f"1. {phase.title}", "not billed", "Call"]
 
 
