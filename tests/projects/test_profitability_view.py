@@ -66,7 +66,8 @@ def test_the_panel_shows_invoiced_paid_and_outstanding(alice_client, alice):
     payments.record_payment(invoice, amount=Decimal("1000.00"), paid_on=TODAY, actor=alice)
     shown = facts(panel(alice_client, project))
     assert shown["Invoiced (excl. VAT)"] == "€2,500.00"
-    assert shown["Paid"] == "€1,000.00"
+    assert shown["Paid (incl. VAT)"] == "€1,000.00"  # like with like: next to outstanding, both incl. VAT
+    assert list(shown)[:2] == ["Paid (incl. VAT)", "Outstanding (incl. VAT)"]
     assert shown["Outstanding (incl. VAT)"] == "€2,025.00"  # 3,025.00 incl. VAT minus 1,000.00
 
 

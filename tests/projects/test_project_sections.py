@@ -326,7 +326,7 @@ def test_the_print_view_holds_every_section_in_one_document_without_tabs(alice_c
     body = body_of(alice_client, project, "print")
     for section_id in ("glance", "timeline", "phases", "time", "profitability", "risks", "history"):
         assert f'id="{section_id}"' in body, section_id
-    assert len(elements(body, "article")) == 3 + 1  # the overview's current phase, then every phase
+    assert len(elements(body, "article")) == 3  # every phase once: no separate "next action" on paper
     assert '<nav class="project-tabs"' not in body
     assert "The photographer is late" in body
     assert 'class="project-page project-print"' in body  # its stylesheet hides forms and buttons
