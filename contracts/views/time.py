@@ -229,7 +229,7 @@ def time_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, logged_message(entry))
             if request.htmx:
                 return _section_response(request, project)
-            return redirect(reverse("projects:project_detail", args=[pk]) + "#time")
+            return redirect(reverse("projects:project_money", args=[pk]) + "#time")
     messages.error(request, _("The hours were not logged: check the form."))
     if request.htmx:
         return _section_response(request, project, form=form, status=422)
@@ -270,7 +270,7 @@ def time_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return _section_response(request, _section_project(request, entry.project_id), status=status)
     if status == 422:
         return _project_page(request, entry.project_id, status=422)
-    return redirect(reverse("projects:project_detail", args=[entry.project_id]) + "#time")
+    return redirect(reverse("projects:project_money", args=[entry.project_id]) + "#time")
 
 
 # -- the week page ---------------------------------------------------------------------------------

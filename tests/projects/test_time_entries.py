@@ -91,7 +91,7 @@ def test_logging_hours_saves_the_entry_and_redirects_to_the_time_section(alice_c
         alice_client, project, {"hours": "2.5", "phase": phase.pk, "role": "project_manager", "note": "Call"}
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/projects/{project.pk}/#time"
+    assert response["Location"] == f"/projects/{project.pk}/money/#time"
     entry = TimeEntry.objects.get()
     assert (entry.owner, entry.project, entry.phase, entry.date) == (alice, project, phase, TODAY)
     assert (entry.hours, entry.role, entry.note) == (Decimal("2.50"), "project_manager", "Call")
@@ -266,7 +266,7 @@ def test_deleting_an_entry(alice_client, alice, project):
     entry = time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("2"))
     response = alice_client.post(reverse("projects:time_delete", args=[entry.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302
-    assert response["Location"] == f"/projects/{project.pk}/#time"
+    assert response["Location"] == f"/projects/{project.pk}/money/#time"
     assert not TimeEntry.objects.exists()
     assert "The entry of 2 h is removed." in detail(alice_client, project)
 
