@@ -37,6 +37,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 LINK = re.compile(r"https?://\S+/l/[A-Za-z0-9_\-]+/")
+
+
+@pytest.fixture(autouse=True)
+def _mails_stay_queued(monkeypatch):
+    """The client links come from the queued mails: a Celery worker left running by an earlier
+    test in the session would send them, and a sent mail keeps no usable link."""
+    monkeypatch.setattr("freelance.outbox.queue.send_on_commit", lambda pk: None)
+
+
 LONG_URL = "https://staging.example.nl/" + "deliverable-" * 23 + "x" * 6  # 300 characters, no break
 LONG_WISH = "Newsletter" + "W" * 190  # 200 characters, no break
 LONG_NAME = "Lunchwebshop" + "L" * 138  # a project name of 150 characters, no break
