@@ -272,6 +272,7 @@ def build_alice(alice) -> dict[str, str]:
     """The demo's data for alice, and what the demo lacks; returns live link tokens by purpose."""
     from contracts import services
     from contracts.models import ContractClause, GateOverride
+    from contracts.seed import load_contract_templates
     from freelance.demo import create_demo_projects
     from freelance.documents import store
     from freelance.links.models import ClientLink
@@ -279,6 +280,7 @@ def build_alice(alice) -> dict[str, str]:
     from projects.client_page import issue_project_page_link
     from projects.models import Acceptance, Client, Contact, Phase, Project
 
+    load_contract_templates()  # what migrate seeds: a transactional test run earlier may have flushed it
     create_demo_projects(alice)
     tokens: dict[str, str] = {}
 
