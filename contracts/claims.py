@@ -28,7 +28,7 @@ from contracts import interest
 from contracts.dutch_law import collection_costs
 from contracts.models import BusinessProfile, Invoice, InvoiceLine, StatutoryInterestRate
 from contracts.reminders import letter_term_end
-from freelance.lib.money import format_money, round_money
+from freelance.lib.money import exact, format_money
 from freelance.lib.rules import RuleViolation
 from freelance.reminders.models import Reminder
 from projects.models import Client
@@ -116,7 +116,7 @@ def for_invoice(invoice: Invoice, today: date | None = None, *, rates=None, remi
     if not claimable(invoice, today):
         return None
     accrued = interest.for_invoice(invoice, today, rates=rates)
-    principal = invoice.outstanding() if not hasattr(invoice, "open_amount") else _exact(invoice.open_amount)
+    principal = invoice.outstanding() if not hasattr(invoice, "open_amount") else exact(invoice.open_amount)
     costs = collection_costs(principal)
     claim = Claim(invoice, today, principal, accrued, costs, costs)
     if invoice.client.kind == Client.Kind.CONSUMER:
@@ -129,11 +129,6 @@ def for_invoice(invoice: Invoice, today: date | None = None, *, rates=None, remi
         else:
             claim.sent.append(other)
     return claim
-
-
-def _exact(amount) -> Decimal:
-    """An amount summed in SQL, to the cent: SQLite sums decimals as floats."""
-    return round_money(Decimal(amount or 0))
 
 
 def _percent(value: Decimal) -> str:

@@ -48,7 +48,7 @@ from contracts.forms.invoices import InvoiceDraftForm, InvoiceLineForm, PauseRem
 from contracts.models import Invoice, InvoiceEvent, InvoiceLine, Payment, TimeEntry
 from freelance.documents.store import get as get_document
 from freelance.lib.formats import freelancer_name
-from freelance.lib.money import format_money, round_money
+from freelance.lib.money import exact, format_money
 from freelance.lib.rules import RuleViolation
 from freelance.lib.views import owned_or_404
 from freelance.reminders.models import Reminder
@@ -96,11 +96,6 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def open_q() -> Q:
     """Invoices the client still has to pay (overdue ones included); never a credit note."""
     return Q(kind=Invoice.Kind.INVOICE, status__in=Invoice.OPEN_STATUSES)
-
-
-def exact(amount) -> Decimal:
-    """An amount summed in SQL, to the cent: SQLite sums decimals as floats."""
-    return round_money(Decimal(amount or 0))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from contracts.models import Invoice, Payment, Role, TimeEntry
-from freelance.lib.money import round_money
+from freelance.lib.money import exact
 from projects.models import Phase, Project
 from projects.nudges import effective_due_date
 from projects.timeline import Portfolio, build_portfolio
@@ -68,11 +68,6 @@ def last_months(today: date, count: int = MONTHS) -> list[date]:
 def as_month(value) -> date:
     """A ``TruncMonth`` result as the month's first day (a datetime on some backends)."""
     return date(value.year, value.month, 1)
-
-
-def exact(amount) -> Decimal:
-    """A sum from SQL to the cent (SQLite sums decimals as floats)."""
-    return round_money(Decimal(str(amount or 0)))
 
 
 # -- shared geometry of the bar charts ------------------------------------------------------

@@ -26,7 +26,7 @@ from contracts.invoices import compute_totals
 from contracts.models import BusinessProfile, Invoice, Role, TimeEntry
 from contracts.reminders import stage_label
 from freelance.dashboard.models import Heartbeat
-from freelance.lib.money import round_money
+from freelance.lib.money import exact, round_money
 from freelance.outbox.models import OutgoingEmail
 from freelance.reminders.models import Reminder
 from projects.models import (
@@ -53,11 +53,6 @@ WATCH_SHOWN = 5
 HIGH_RISK_SCORE = 6
 # A mail that gave up stays on the dashboard this long (the Sent mail page keeps it for good).
 FAILED_SHOWN = timedelta(days=7)
-
-
-def exact(amount) -> Decimal:
-    """An amount summed in SQL, to the cent: SQLite sums decimals as floats."""
-    return round_money(Decimal(amount or 0))
 
 
 @dataclass(frozen=True)

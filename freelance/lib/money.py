@@ -14,6 +14,11 @@ def round_money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def exact(amount) -> Decimal:
+    """An amount summed in SQL, to the cent (SQLite sums decimals as floats; None is nothing)."""
+    return round_money(Decimal(str(amount or 0)))
+
+
 def format_money(amount: Decimal | None) -> str:
     """€ 2.500,00 in Dutch, €2,500.00 in English."""
     if amount is None:
