@@ -123,6 +123,11 @@ def excerpt(text: str, query: str, width: int = 60) -> str:
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
+def joined(parts) -> SafeString:
+    """The non-empty parts, each already escaped (escape() or highlight()), joined by a dot."""
+    return mark_safe(" · ".join(part for part in parts if part))  # noqa: S308 - every part is escaped
+
+
 def hit(kind: str, obj, query: str) -> Hit:
     if kind == "clients":
         kvk = _("KvK %(number)s") % {"number": obj.kvk_number} if obj.kvk_number else ""
@@ -130,12 +135,12 @@ def hit(kind: str, obj, query: str) -> Hit:
         return Hit(
             reverse("projects:client_detail", args=[obj.pk]),
             highlight(obj.name, query),
-            mark_safe(" · ".join(d for d in details if d)),  # noqa: S308 - the parts are escaped
+            joined(details),
         )
     if kind == "contacts":
         url = reverse("projects:client_detail", args=[obj.client_id]) + f"#contact-{obj.pk}"
         details = [highlight(obj.email, query), escape(obj.client.name)]
-        return Hit(url, highlight(obj.name, query), mark_safe(" · ".join(d for d in details if d)))  # noqa: S308
+        return Hit(url, highlight(obj.name, query), joined(details))
     if kind == "projects":
         return Hit(
             reverse("projects:project_detail", args=[obj.pk]), highlight(obj.name, query), escape(obj.client.name)
@@ -145,13 +150,13 @@ def hit(kind: str, obj, query: str) -> Hit:
         details = [escape(obj.project.name), escape(obj.get_status_display())]
         if obj.description and query.lower() in obj.description.lower():
             details.append(highlight(excerpt(obj.description, query), query))
-        return Hit(url, highlight(obj.title, query), mark_safe(" · ".join(details)))  # noqa: S308
+        return Hit(url, highlight(obj.title, query), joined(details))
     if kind == "invoices":
         details = [highlight(obj.client.name, query), escape(obj.get_status_display())]
         return Hit(
             reverse("contracts:invoice_detail", args=[obj.pk]),
             highlight(str(obj), query),
-            mark_safe(" · ".join(details)),  # noqa: S308
+            joined(details),
         )
     raise ValueError(kind)
 

@@ -80,10 +80,6 @@ CLIENT_PAGES = [
     "client: wish decision",
     "client: invoice verify",
 ]
-BEING_REBUILT: dict[str, str] = {}  # page name: why it may fail for now (a non-strict xfail)
-# Found by the gates in code this change may not touch; each mark goes when its fix lands (strict:
-# a page that passes while marked fails, so the mark cannot outlive the problem).
-KNOWN: dict[str, str] = {}  # page name: the known problem a later change fixes (a strict xfail)
 
 
 @dataclass
@@ -218,17 +214,7 @@ def visit_every_page(browser: Browser, live_server, settings) -> dict[str, Visit
     return RESULTS
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=BEING_REBUILT[name]))
-        if name in BEING_REBUILT
-        else pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN[name]))
-        if name in KNOWN
-        else name
-        for name in FREELANCER_PAGES + CLIENT_PAGES
-    ],
-)
+@pytest.mark.parametrize("name", FREELANCER_PAGES + CLIENT_PAGES)
 def test_the_page_is_valid_html_without_serious_accessibility_violations(gate_results, name):
     result = gate_results[name]
     problems = [f"vnu {e}" for e in result.html_errors] + [f"axe {v}" for v in result.axe]
