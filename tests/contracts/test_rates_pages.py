@@ -269,3 +269,14 @@ def test_the_page_runs_the_same_queries_for_one_rate_or_many(alice_client, alice
         )
     assert queries_for(alice_client) == one
     assert one <= 6  # session, user, rates, profile (and the middleware's own)
+
+
+def test_an_htmx_save_says_so_in_the_swapped_section_and_not_again_later(alice_client, alice):
+    """The section htmx swaps in carries the confirmation; it is not left over for the next page."""
+    response = alice_client.post(URL, new_rate(), **HX)
+    assert response.status_code == 200
+    page = body(response)
+    assert 'role="status"' in page and "is saved" in page
+    assert "is saved" not in body(alice_client.get(URL, **EN))
+    page = body(alice_client.post(FLOOR_URL, {"floor-floor_rate": "70"}, **HX))
+    assert "Your floor rate is saved" in page

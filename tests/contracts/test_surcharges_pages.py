@@ -183,6 +183,7 @@ def test_htmx_gets_the_main_section(alice_client, alice):
     page = body(response)
     assert page.lstrip().startswith('<div id="surcharges-main">') and "<html" not in page
     assert "×2.00" in page
+    assert 'role="status"' in page  # the confirmation comes with the section, not on a later page
     response = alice_client.post(SAVE_URL, {"rule": weekend.pk, f"rule-{weekend.pk}-multiplier": "0"}, **HX)
     assert response.status_code == 422 and 'value="0"' in body(response)
 
