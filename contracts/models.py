@@ -786,6 +786,16 @@ class Invoice(models.Model):
         related_name="claims",
         verbose_name=_("claims costs of invoice"),
     )
+    # A recurring agreement's invoice: which agreement, and which of its periods (1 is the first).
+    recurring = models.ForeignKey(
+        "contracts.RecurringAgreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("recurring agreement"),
+    )
+    recurring_period = models.PositiveIntegerField(_("period of the agreement"), null=True, blank=True)
     number = models.CharField(_("number"), max_length=20, blank=True)
     # The id in the invoice's public "is this genuine?" URL: random, set when it is sent.
     public_id = models.CharField(_("public id"), max_length=32, unique=True, null=True, blank=True, editable=False)
@@ -848,6 +858,9 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(purpose="claim") | Q(claim_for__isnull=True), name="only_a_claim_names_a_claimed_invoice"
+            ),
+            models.UniqueConstraint(
+                "recurring", "recurring_period", condition=Q(recurring__isnull=False), name="one_invoice_per_period"
             ),
         ]
 
@@ -1254,3 +1267,199 @@ class GateOverride(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.reason[:50]}"
+
+
+# -- recurring work: retainers and maintenance agreements (contracts.recurring) -------------
+
+
+class RecurringAgreement(models.Model):
+    """A retainer or maintenance agreement with a client: the same lines invoiced every period.
+
+    Each period's invoice is drafted once by the sweep in ``contracts.recurring``, which claims
+    the period through the reminders' unique (kind, agreement, period number) row; the
+    freelancer reviews and sends the draft. Its state moves (pause, resume, end) follow the
+    ``Phase`` pattern: a guard, a conditional UPDATE (``guarded_move``) and an event row.
+    """
+
+    class Period(models.TextChoices):
+        MONTHLY = "monthly", _("Every month")
+        QUARTERLY = "quarterly", _("Every quarter")
+        YEARLY = "yearly", _("Every year")
+
+    MONTHS = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.YEARLY: 12}
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ENDED = "ended", _("Ended")
+
+    TRANSITIONS = {
+        Status.ACTIVE: {Status.PAUSED, Status.ENDED},
+        Status.PAUSED: {Status.ACTIVE, Status.ENDED},
+        Status.ENDED: set(),
+    }
+    # A drafting day that every period has: February's 28 days.
+    LAST_DRAFT_DAY = 28
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recurring_agreements")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="recurring_agreements", verbose_name=_("client")
+    )
+    description = models.CharField(
+        _("description"), max_length=200, help_text=_("For example: hosting and support for the webshop.")
+    )
+    period = models.CharField(_("invoice"), max_length=10, choices=Period, default=Period.MONTHLY)
+    start_date = models.DateField(_("first day"), help_text=_("The first day of the first period."))
+    end_date = models.DateField(
+        _("last day"), null=True, blank=True, help_text=_("Optional. No period that starts after it is invoiced.")
+    )
+    draft_day = models.PositiveSmallIntegerField(
+        _("day of the period to draft the invoice"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(LAST_DRAFT_DAY)],
+        help_text=_("1 is the period's first day (invoice in advance); at most 28, a day every period has."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ACTIVE)
+    # Periods whose drafting day comes before this day are not drafted: the start date at
+    # first, the day of resuming after a pause (the paused periods stay unbilled).
+    drafts_from = models.DateField(_("drafts periods from"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recurring agreement")
+        verbose_name_plural = _("recurring agreements")
+        ordering = ["client__name", "description", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="recurring_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(draft_day__gte=1, draft_day__lte=28), name="recurring_draft_day_in_every_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The last day cannot come before the first day.")})
+        if self.client_id and self.owner_id and self.client.owner_id != self.owner_id:
+            raise ValidationError({"client": _("Choose one of your own clients.")})
+
+    @property
+    def months(self) -> int:
+        return self.MONTHS[self.Period(self.period)]
+
+    def log(self, kind: str, actor=None, **data) -> RecurringEvent:
+        return RecurringEvent.objects.create(agreement=self, kind=kind, actor=actor, data=data)
+
+    def allowed_transitions(self) -> set[str]:
+        return self.TRANSITIONS[self.Status(self.status)]
+
+    def _move(self, sources: list[str], to: str, actor, event: str, **fields) -> None:
+        guarded_move(
+            self,
+            sources,
+            to,
+            refused=lambda agreement: (
+                _("This agreement is %(status)s: it cannot be %(action)s.")
+                % {"status": agreement.get_status_display().lower(), "action": RecurringEvent.Kind(event).label.lower()}
+            ),
+            log=lambda old: self.log(event, actor, old=old, new=to),
+            **fields,
+        )
+
+    def pause(self, actor) -> None:
+        """No invoices while paused; the periods of the pause stay unbilled."""
+        self._move([self.Status.ACTIVE], self.Status.PAUSED, actor, RecurringEvent.Kind.PAUSED)
+
+    def resume(self, actor, *, today: date | None = None) -> None:
+        """Invoices again, from the periods whose drafting day is today or later."""
+        today = today or timezone.localdate()
+        self._move([self.Status.PAUSED], self.Status.ACTIVE, actor, RecurringEvent.Kind.RESUMED, drafts_from=today)
+
+    def end(self, actor) -> None:
+        """No more invoices, for good; the drafted and sent ones stay."""
+        self._move([self.Status.ACTIVE, self.Status.PAUSED], self.Status.ENDED, actor, RecurringEvent.Kind.ENDED)
+
+
+class RecurringLine(models.Model):
+    """One line of every period's invoice, copied into an ``InvoiceLine`` with the period."""
+
+    agreement = models.ForeignKey(RecurringAgreement, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("99999"))],
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("e.g. month, hours"))
+    unit_price = models.DecimalField(
+        _("price per unit (excl. VAT)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(Decimal("9999999"))],
+    )
+    vat_percent = models.DecimalField(
+        _("VAT %"), max_digits=4, decimal_places=1, default=Decimal("21"), choices=VAT_CHOICES
+    )
+
+    class Meta:
+        verbose_name = _("recurring line")
+        verbose_name_plural = _("recurring lines")
+        ordering = ["agreement", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(vat_percent__in=[21, 9, 0]), name="recurring_line_vat_rate"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="recurring_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="recurring_line_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def amount(self) -> Decimal:
+        return round_money(self.quantity * self.unit_price)
+
+
+class RecurringEvent(AppendOnly):
+    """Append-only history of a recurring agreement: made, paused, resumed, ended, each period drafted."""
+
+    immutable_message = _("The history of an agreement cannot be changed.")
+    undeletable_message = _("The history of an agreement cannot be deleted.")
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Made")
+        CHANGED = "changed", _("Changed")
+        PAUSED = "paused", _("Paused")
+        RESUMED = "resumed", _("Resumed")
+        ENDED = "ended", _("Ended")
+        DRAFTED = "drafted", _("Invoice drafted")
+
+    agreement = models.ForeignKey(
+        RecurringAgreement, on_delete=models.CASCADE, related_name="events", verbose_name=_("agreement")
+    )
+    kind = models.CharField(_("what"), max_length=10, choices=Kind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("recurring agreement event")
+        verbose_name_plural = _("recurring agreement events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

@@ -21,6 +21,7 @@ class Reminder(models.Model):
         TALK_NUDGE = "talk_nudge", _("Talk to the decision maker")
         RATE_REVIEW = "rate_review", _("Yearly rate review")
         DIGEST = "digest", _("Daily digest")
+        RECURRING_INVOICE = "recurring_invoice", _("Recurring invoice drafted")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
