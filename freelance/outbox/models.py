@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from email.encoders import encode_base64
+from email.header import Header
+from email.message import Message as PlainMessage
 from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
 from email.utils import parseaddr
@@ -107,6 +109,24 @@ def new_message_id() -> str:
     """Fixed when the row is created and sent with every attempt: a receiving server (or the
     client's mail program) can drop the second copy of a mail whose first send was cut off."""
     return make_msgid(domain=message_id_domain())
+
+
+class OutboxMessage(EmailMultiAlternatives):
+    """Django's message, with a non-ASCII subject encoded so that it starts on the Subject line.
+
+    Django encodes such a subject without knowing the header's name, so a long one is folded
+    right after "Subject:" and reaches the client as " Graag uw beslissing: …", with a leading
+    space. Encoding it with the header's name keeps the first encoded word on the first line.
+    """
+
+    def message(self, *args, **kwargs):
+        message = super().message(*args, **kwargs)
+        subject = str(self.subject)
+        if not subject.isascii():
+            del message["Subject"]
+            # Message.__setitem__: Django's own refuses the folded value its check can't tell from an injection.
+            PlainMessage.__setitem__(message, "Subject", Header(subject, "utf-8", header_name="Subject"))
+        return message
 
 
 class OutgoingEmail(models.Model):
@@ -238,7 +258,7 @@ class OutgoingEmail(models.Model):
         if not self.message_id:  # a row from before Message-IDs were fixed at creation
             self.message_id = new_message_id()
             self.save(update_fields=["message_id"])
-        message = EmailMultiAlternatives(
+        message = OutboxMessage(
             subject=" ".join(
                 self.subject.split()
             ),  # one line, trimmed, even for a row stored before render_email did it

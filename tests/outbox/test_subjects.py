@@ -83,3 +83,26 @@ def test_a_stored_subject_with_stray_whitespace_goes_out_trimmed(alice):
         owner=alice, to=["jan@example.nl"], language="nl", subject=" Graag uw beslissing:\n “X”  ", body_text="x"
     )
     assert mail.build_message().subject == "Graag uw beslissing: “X”"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Graag uw beslissing: “Recepten op de productpagina’s” kost extra (Webshop)",  # the reported one
+        "Graag uw beslissing: “X” kost extra (Webshop)",
+        "Bevestiging: u hebt de overeenkomst voor Bakkerij Één geaccepteerd",
+        "É" * 150,
+        "Phase 1 of Webshop is ready: please accept or ask for changes, as the mail says",  # ASCII, folded
+    ],
+)
+def test_the_subject_on_the_wire_reads_back_exactly(alice, subject):
+    """What SMTP carries decodes to the stored subject: no leading space from a fold after "Subject:"."""
+    from email import message_from_bytes, policy
+
+    mail = OutgoingEmail.objects.create(
+        owner=alice, to=["jan@example.nl"], language="nl", subject=subject, body_text="x"
+    )
+    wire = mail.build_message().message().as_bytes(linesep="\r\n")  # as Django's SMTP backend sends it
+    assert message_from_bytes(wire, policy=policy.default)["Subject"] == subject
+    assert b"Subject: \r\n" not in wire
