@@ -340,3 +340,74 @@ def billing_demo(user, *, completed, active) -> None:
             change_request=own,
             note="Import oude ledenbestand",
         )
+    books_demo(user)
+
+
+def books_demo(user) -> None:
+    """What the books need besides project invoices: a client abroad under reverse charge, a
+    second VAT rate, and a credit note; each sent in date order (numbers follow the dates)."""
+    from contracts import invoices, payments
+    from contracts.models import Invoice, InvoiceLine
+    from projects.models import Client, Contact
+
+    today = timezone.localdate()
+
+    def one_off(client, lines, *, reverse_charge=False):
+        invoice = Invoice.objects.create(
+            owner=user,
+            client=client,
+            payment_term_days=client.payment_term_days,
+            language=client.language,
+            reverse_charge=reverse_charge,
+        )
+        for position, (description, quantity, unit, price, vat) in enumerate(lines, start=1):
+            InvoiceLine.objects.create(
+                invoice=invoice,
+                position=position,
+                description=description,
+                quantity=Decimal(quantity),
+                unit=unit,
+                unit_price=Decimal(price),
+                vat_percent=Decimal(vat),
+            )
+        return invoice
+
+    lumen = Client.objects.create(
+        owner=user,
+        name="Studio Lumen",
+        street_address="Kammenstraat 18",
+        postcode="2000",
+        city="Antwerpen",
+        country="België",
+        vat_id="BE0477123402",
+        click_score=4,
+    )
+    Contact.objects.create(
+        client=lumen, name="Jasper Peeters", email="jasper@lumen.example", is_decision_maker=True, is_budget_holder=True
+    )
+    abroad = one_off(
+        lumen,
+        [
+            ("Workshop toegankelijke webshops", "1", "workshop", "950.00", "21"),
+            ("Advies bij de nieuwe huisstijl", "6", "uur", "85.00", "21"),
+        ],
+        reverse_charge=True,
+    )
+    invoices.issue(abroad, actor=user, today=today - timedelta(days=40))
+    abroad.refresh_from_db()
+    payments.record_payment(
+        abroad, amount=abroad.total, paid_on=today - timedelta(days=12), actor=user, reference="Studio Lumen BV"
+    )
+
+    bakkerij = Client.objects.get(owner=user, name="Bakkerij De Korenschoof")
+    printed = one_off(
+        bakkerij,
+        [
+            ("Fotografie van de lunchgerechten", "1", "dag", "450.00", "21"),
+            ("Menukaarten, drukwerk", "200", "stuks", "0.60", "9"),
+        ],
+    )
+    printed = invoices.issue(printed, actor=user, today=today - timedelta(days=20))
+    # The bakery had the photos made elsewhere after all: the whole invoice is credited.
+    note = invoices.credit_note_for(printed, actor=user)
+    invoices.issue(note, actor=user, today=today - timedelta(days=15))
