@@ -4,7 +4,9 @@ from django.urls import path
 
 from contracts.public import contract as public
 from contracts.public import verify
-from contracts.views import business, claims, one_off, rates, time
+from contracts.views import books as books_views
+from contracts.views import books_export as books_export_views
+from contracts.views import business, claims, one_off, rates, recurring, time
 from contracts.views import contract as views
 from contracts.views import deposits as deposit_views
 from contracts.views import einvoice as einvoice_views
@@ -72,6 +74,27 @@ urlpatterns += [
     path("settings/surcharges/remove/", rates.surcharge_remove, name="surcharge_remove"),
 ]
 
+# -- recurring agreements (contracts/views/recurring.py): retainers drafted every period --
+
+urlpatterns += [
+    path("recurring/", recurring.recurring_list, name="recurring_list"),
+    path("recurring/new/", recurring.recurring_new, name="recurring_new"),
+    path("recurring/<int:pk>/", recurring.recurring_detail, name="recurring_detail"),
+    path("recurring/<int:pk>/edit/", recurring.recurring_edit, name="recurring_edit"),
+    path("recurring/<int:pk>/pause/", recurring.recurring_pause, name="recurring_pause"),
+    path("recurring/<int:pk>/resume/", recurring.recurring_resume, name="recurring_resume"),
+    path("recurring/<int:pk>/end/", recurring.recurring_end, name="recurring_end"),
+]
+
+# -- books (contracts/views/books.py): the VAT return's figures and the ICP listing; the period in the query string
+
+urlpatterns += [
+    path("books/", books_views.books, name="books"),
+    path("books/vat/", books_views.vat_return_page, name="vat_return"),
+    path("books/vat/invoices/", books_views.vat_box, name="vat_box"),
+    path("books/icp/", books_views.icp, name="icp"),
+]
+
 # -- hours (contracts/views/time.py): served in the projects namespace by freelance/urls.py --
 
 time_urlpatterns = [
@@ -80,3 +103,7 @@ time_urlpatterns = [
     path("time/<int:pk>/delete/", time.time_delete, name="time_delete"),
     path("projects/<int:pk>/time/", time.time_add, name="time_add"),
 ]
+
+# -- the bookkeeper's export (contracts/views/books_export.py) --
+
+urlpatterns += [path("books/export/", books_export_views.books_export, name="books_export")]

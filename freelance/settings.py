@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "freelance.export",
     "projects",
     "contracts",
+    "contracts.banking",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "freelance.accounts.middleware.SessionIdleMiddleware",
+    "freelance.accounts.middleware.LoginLanguageMiddleware",  # the saved language, on a new device
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -194,6 +196,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-nudges": {
         "task": "freelance.dashboard.tasks.sweep_nudges",
+        "schedule": REMINDER_SWEEP_INTERVAL,
+        "options": {"expires": REMINDER_SWEEP_INTERVAL},
+    },
+    # Recurring agreements: each period's draft invoice, once; missed periods are drafted by the next run.
+    "sweep-recurring-invoices": {
+        "task": "contracts.tasks.sweep_recurring_invoices",
         "schedule": REMINDER_SWEEP_INTERVAL,
         "options": {"expires": REMINDER_SWEEP_INTERVAL},
     },

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include((projects.urls.urlpatterns + contracts.urls.time_urlpatterns, "projects"))),
     path("", include("freelance.links.urls")),
     path("", include("freelance.evidence.urls")),
+    path("books/bank/", include("contracts.banking.urls")),
     path("", include("contracts.urls")),
     path("mail/", include("freelance.outbox.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -55,6 +55,11 @@ OWNER_LOOKUPS: dict[str, str] = {
     "contracts.Payment": "invoice__owner",
     "contracts.InvoiceEvent": "invoice__owner",
     "contracts.GateOverride": "owner",
+    "contracts.RecurringAgreement": "owner",
+    "contracts.RecurringLine": "agreement__owner",
+    "contracts.RecurringEvent": "agreement__owner",
+    "banking.BankImport": "owner",
+    "banking.BankTransaction": "owner",
     # the base
     "documents.StoredDocument": "owner",
     "outbox.OutgoingEmail": "owner",

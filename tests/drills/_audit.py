@@ -73,6 +73,11 @@ OWNER_PATHS: dict[str, str] = {
     "contracts.payment": "invoice__owner",
     "contracts.invoiceevent": "invoice__owner",
     "contracts.gateoverride": "owner",
+    "contracts.recurringagreement": "owner",
+    "contracts.recurringline": "agreement__owner",
+    "contracts.recurringevent": "agreement__owner",
+    "banking.bankimport": "owner",
+    "banking.banktransaction": "owner",
     "documents.storeddocument": "owner",
     "links.clientlink": "owner",
     "links.linkvisit": "link__owner",
@@ -205,6 +210,7 @@ ALICE_TERMS = "Kraanvogel-voorwaarden van Alice"
 ALICE_TEMPLATE = "Reigerdons contractsjabloon van Alice"
 ALICE_MAIL_NOTE = "Het ontwerp staat op de testomgeving"
 BOB_CLAUSE = "Bobs eigen clausule"
+ALICE_RECURRING = "Ooievaarhosting van Alice"
 
 
 @dataclass
@@ -348,6 +354,22 @@ def build_alice(alice) -> dict[str, str]:
     GateOverride.objects.create(
         owner=alice, client=hotel, action=GateOverride.Action.values[0], reason="Kraanvogel: afgesproken met Linda"
     )
+    # A recurring agreement (hosting per month), with its first period drafted by the sweep.
+    from contracts.models import RecurringAgreement, RecurringEvent, RecurringLine
+    from contracts.recurring import sweep_recurring_invoices
+
+    started = timezone.localdate().replace(day=1)
+    hosting = RecurringAgreement.objects.create(
+        owner=alice, client=hotel, description=ALICE_RECURRING, start_date=started, drafts_from=started
+    )
+    RecurringLine.objects.create(agreement=hosting, description=ALICE_RECURRING, unit_price=Decimal("45.00"))
+    hosting.log(RecurringEvent.Kind.CREATED, alice)
+    sweep_recurring_invoices()
+    # A bank statement import: matched and unmatched lines of hers.
+    from contracts.banking.imports import import_statement
+    from tests.banking.helpers import statement_file
+
+    import_statement(alice, data=statement_file("camt053-alice-2026-11.xml"), file_name="alice-november.xml")
     _devices_and_logins(alice)
     # The invitation alice's account was made from.
     from freelance.accounts.models import Invitation
@@ -440,7 +462,7 @@ def collect_markers(alice) -> list[str]:
     from contracts.models import BusinessProfile, Invoice, TimeEntry
     from projects.models import ChangeRequest, Client, Contact, Project, Risk
 
-    markers = [ALICE_IBAN, ALICE_CLAUSE, ALICE_MAIL_NOTE, alice.email]
+    markers = [ALICE_IBAN, ALICE_CLAUSE, ALICE_MAIL_NOTE, ALICE_RECURRING, alice.email]
     markers += list(Client.objects.filter(owner=alice).values_list("name", flat=True))
     markers += list(Project.objects.filter(owner=alice).values_list("name", flat=True))
     for name, email in Contact.objects.filter(client__owner=alice).values_list("name", "email"):

@@ -56,6 +56,8 @@ SEGMENT_MODELS = {
     "wishes": "projects.changerequest",
     "time": "contracts.timeentry",
     "invoices": "contracts.invoice",
+    "recurring": "contracts.recurringagreement",
+    "imports": "banking.bankimport",
     "mail": "outbox.outgoingemail",
 }
 # A second parameter: its model, the lookup to the first parameter's object, and the field
