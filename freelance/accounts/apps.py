@@ -17,4 +17,7 @@ class AccountsConfig(AppConfig):
 
         user_logged_in.connect(sessions.start, dispatch_uid="accounts.sessions.start")
         user_logged_in.connect(mfa.record_login, dispatch_uid="accounts.mfa.record_login")
+        from freelance.accounts.middleware import remember_login_language
+
+        user_logged_in.connect(remember_login_language, dispatch_uid="accounts.login_language")
         mfa.guard_admin(admin.site)  # the admin's login is the app's, and it asks for the second step

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from freelance.accounts import mfa, sessions
+from freelance.preferences.cookie import set_language_cookie
+from freelance.preferences.models import UserPreferences
 
 
 class SessionIdleMiddleware:
@@ -27,6 +29,33 @@ class SessionIdleMiddleware:
         if request.user.is_authenticated:
             sessions.check(request)
         return self.get_response(request)
+
+
+def remember_login_language(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: the language the freelancer saved, for ``LoginLanguageMiddleware``."""
+    if request is not None:
+        saved = UserPreferences.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
+        if saved:
+            request._login_language = saved
+
+
+class LoginLanguageMiddleware:
+    """At login, the app switches to the language the freelancer saved (on any device).
+
+    The language lives in a cookie per browser; the saved choice (``freelance.preferences``) is
+    what the mails use. A login on a new device (any of the login steps, or an invitation)
+    sets the cookie from the saved choice. A freelancer who never chose keeps the browser's.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        code = getattr(request, "_login_language", None)
+        if code:
+            set_language_cookie(response, code)
+        return response
 
 
 class TwoFactorMiddleware:

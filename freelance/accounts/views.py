@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from freelance.accounts import mfa, sessions
 from freelance.accounts.forms import OutboxPasswordResetForm
+from freelance.preferences.cookie import set_language_cookie
 from freelance.preferences.models import language_for, set_language
 
 
@@ -84,18 +85,7 @@ def language_settings(request: HttpRequest) -> HttpResponse:
             set_language(request.user, code)
             with translation.override(code):
                 messages.success(request, _("Saved. Mijlpaal and your mails now use this language."))
-            response = redirect("language_settings")
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                code,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
-            return response
+            return set_language_cookie(redirect("language_settings"), code)
     else:
         form = LanguageForm(initial={"language": language_for(request.user)})
     return render(request, "accounts/language.html", {"form": form})

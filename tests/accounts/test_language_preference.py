@@ -179,3 +179,26 @@ def test_an_english_freelancer_hears_of_a_dutch_clients_acceptance_in_english(al
     assert to_freelancer.subject == f"{project.client.name} accepted phase 1"
     assert "Jan Jansen accepted phase 1" in to_freelancer.body_text
     assert f"{date(2027, 1, 1):%Y}" in to_freelancer.body_text or "due on" in to_freelancer.body_text
+
+
+# -- a login on a new device --------------------------------------------------------------------
+
+
+def test_logging_in_on_a_new_device_switches_the_app_to_the_saved_language(client, alice):
+    from tests.conftest import PASSWORD
+
+    set_language(alice, "en")
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    page = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert '<html lang="en"' in page
+
+
+def test_without_a_saved_language_the_login_keeps_the_browsers(client, alice):
+    from tests.conftest import PASSWORD
+
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert '<html lang="nl"' in client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
