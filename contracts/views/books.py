@@ -3,7 +3,7 @@
 /books/: the index of the books pages.
 /books/vat/?year=2026&period=q3: the return's boxes for a quarter (the default), a month
 (``m1``-``m12``) or a year, in whole euros as the return takes them, with the exact amounts
-beside them; each figure links to the invoices behind it.
+beside them; each figure links to the invoices behind it. ``&format=csv``: the same as CSV.
 /books/vat/invoices/?year=2026&period=q3&box=1a: those invoices and credit notes, with their
 part of the figure (``box=all``, the default: every one of the period).
 /books/icp/?year=2026&period=q3: the ICP listing, per EU client's VAT id.
@@ -17,6 +17,7 @@ however many invoices there are (``contracts.vat_return``).
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from http import HTTPStatus
@@ -29,6 +30,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -150,6 +152,8 @@ def vat_return_page(request: HttpRequest) -> HttpResponse:
         return render(request, "contracts/books/vat_return.html", context, status=INVALID)
     profile = BusinessProfile.objects.filter(owner=request.user).values_list("small_business_scheme", flat=True)
     result = vat_return.vat_return(request.user, period, small_business_scheme=bool(profile.first()))
+    if request.GET.get("format") == "csv":
+        return _vat_csv(result)
     rows = [
         BoxRow(
             figure=figure,
@@ -167,10 +171,38 @@ def vat_return_page(request: HttpRequest) -> HttpResponse:
         "kor_url": page_url("contracts:vat_box", period, box=vat_return.KOR),
         "all_url": page_url("contracts:vat_box", period, box=vat_return.ALL),
         "icp_url": page_url("contracts:icp", period),
+        "csv_url": page_url("contracts:vat_return", period, format="csv"),
         "threshold": vat_return.KOR_THRESHOLD,
         "warning_percent": int(vat_return.KOR_WARNING_SHARE * 100),
     }
     return render(request, "contracts/books/vat_return.html", context)
+
+
+def _vat_csv(result: vat_return.VatReturn) -> HttpResponse:
+    """The figures as CSV: one row per box, then 5a; amounts with a point and two decimals."""
+    filename = f"btw-{result.period.year}-{result.period.slug}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Box"), _("Description"), _("Turnover"), _("VAT"), _("Turnover, exact"), _("VAT, exact"), _("Invoices")]
+    )
+    for figure in result.boxes:
+        writer.writerow(
+            [
+                figure.box,
+                vat_return.box_label(figure.box),
+                figure.turnover_return,
+                typed(figure.vat_return),
+                f"{figure.turnover:.2f}",
+                f"{figure.vat:.2f}" if figure.has_vat else "",
+                figure.documents,
+            ]
+        )
+    writer.writerow(
+        ["5a", _("VAT due (the VAT boxes added up)"), "", result.vat_due, "", f"{result.vat_due_exact:.2f}", ""]
+    )
+    return response
 
 
 @dataclass(frozen=True)

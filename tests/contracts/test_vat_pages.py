@@ -4,6 +4,8 @@ a fixed number of queries, and hostile query strings answered with a message, no
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -80,6 +82,18 @@ def test_the_vat_return_shows_each_box_in_whole_euros_with_links(alice_client, a
     assert (q4[0].turnover, q4[0].vat) == ("-95", "-20")  # VAT -19.95, rounded down: one euro more back
 
 
+def test_the_figures_download_as_csv(alice_client, alices_quarter):
+    response = alice_client.get(VAT, {**Q3, "format": "csv"}, **EN)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert 'filename="btw-2026-q3.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:4] == ["Box", "Description", "Turnover", "VAT"]
+    by_box = {row[0]: row for row in rows[1:]}
+    assert by_box["1a"][2:7] == ["950", "199", "950.00", "199.50", "1"]
+    assert by_box["3b"][2:4] == ["480", ""]
+    assert by_box["5a"][3] == "202"
+
+
 def test_a_figures_link_lists_exactly_the_invoices_behind_it(alice_client, alices_quarter):
     mixed, belgian, american = (alices_quarter[k] for k in ("mixed", "belgian", "american"))
     _response, text = page(alice_client, BOX, {**Q3, "box": "1a"})
@@ -149,6 +163,8 @@ def test_bob_sees_none_of_alices_figures(client, bob, alices_quarter, url, param
     for name in (DUTCH["name"], BELGIAN["name"], BELGIAN["vat_id"][2:], "950", "€1,510.00"):
         assert name not in text
     if url == VAT:
+        as_csv = client.get(url, {**params, "format": "csv"}).content.decode()
+        assert "950" not in as_csv and ",1\r\n" not in as_csv
         assert all(row.turnover == "0" and row.figure.documents == 0 for row in response.context["rows"])
 
 
