@@ -30,6 +30,7 @@ def context(nudge: bool) -> dict:
         "nudge": nudge,
         "project": project,
         "client": client,
+        "client_name": client.name,
         "contact": SimpleNamespace(name="Jan"),
         "wish": SimpleNamespace(title="Newsletter signup"),
         "phase": SimpleNamespace(position=2, title="Design"),
