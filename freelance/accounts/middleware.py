@@ -65,12 +65,13 @@ class TwoFactorMiddleware:
     but has not given a code in this session, and the operator (a superuser) without an app, who
     must set one up. Goes after OTPMiddleware, SessionIdleMiddleware and HtmxMiddleware. Open
     without the second step: the pages that give it, logging out, the language switch, static
-    files, the health check and the client pages (``/l/``, ``/c/``), which do not use the login.
+    files, the health check, the client pages (``/l/``, ``/c/``, ``/v/``) and the calendar feed
+    (``/calendar/``), which do not use the login.
     No query of its own.
     """
 
     # The client pages are reached through a token, never through the login.
-    OPEN_PREFIXES = ("/l/", "/c/")
+    OPEN_PREFIXES = ("/l/", "/c/", "/v/", "/calendar/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -298,6 +298,9 @@ def test_the_operator_must_set_it_up_before_anything_else(client, operator, cloc
     assert client.get("/health/").status_code in (200, 503)
     assert client.get("/l/not-a-real-token/").status_code in (404, 200, 302, 429)
     assert not client.get("/l/not-a-real-token/").get("Location", "").startswith(SETUP)
+    # The calendar feed and "is this invoice genuine?" need no login: a browser owing the step still gets them.
+    assert client.get("/calendar/not-a-real-token.ics").status_code == 404
+    assert client.get("/v/not-a-real-id/").status_code == 404
 
     enrol(client, operator, clock)
     assert client.get("/").status_code == 200
