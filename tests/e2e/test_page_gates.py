@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
 from contracts import services
@@ -73,6 +75,16 @@ FREELANCER_PAGES = [
     "contact detail",
     "new project",
     "new invoice",
+    "books",
+    "books: VAT return",
+    "books: VAT box",
+    "books: ICP listing",
+    "books: bank statements",
+    "books: payments to match",
+    "books: export",
+    "recurring list",
+    "recurring new",
+    "recurring detail",
 ]
 CLIENT_PAGES = [
     "client: contract acceptance",
@@ -115,6 +127,21 @@ def demo_freelancer():
     return user, proposal
 
 
+def recurring_agreement(user, client):
+    """A monthly hosting agreement, with its first period drafted by the sweep."""
+    from contracts.models import RecurringAgreement, RecurringEvent, RecurringLine
+    from contracts.recurring import sweep_recurring_invoices
+
+    started = timezone.localdate().replace(day=1)
+    agreement = RecurringAgreement.objects.create(
+        owner=user, client=client, description="Hosting en onderhoud", start_date=started, drafts_from=started
+    )
+    RecurringLine.objects.create(agreement=agreement, description="Hosting", unit_price=Decimal("45.00"))
+    agreement.log(RecurringEvent.Kind.CREATED, user)
+    sweep_recurring_invoices()
+    return agreement
+
+
 def freelancer_urls(user, proposal) -> dict[str, str]:
     active = Project.objects.get(owner=user, name="Vrijwilligersportaal")
     invoice = Invoice.objects.filter(project__owner=user).exclude(status=Invoice.Status.DRAFT).last()
@@ -148,6 +175,16 @@ def freelancer_urls(user, proposal) -> dict[str, str]:
         "contact detail": f"/contacts/{active.client.contacts.order_by('pk').first().pk}/",
         "new project": "/projects/new/",
         "new invoice": "/invoices/new/",
+        "books": "/books/",
+        "books: VAT return": "/books/vat/",
+        "books: VAT box": "/books/vat/invoices/?box=1a",
+        "books: ICP listing": "/books/icp/",
+        "books: bank statements": "/books/bank/",
+        "books: payments to match": "/books/bank/unmatched/",
+        "books: export": "/books/export/",
+        "recurring list": "/recurring/",
+        "recurring new": "/recurring/new/",
+        "recurring detail": f"/recurring/{recurring_agreement(user, active.client).pk}/",
     }
 
 
