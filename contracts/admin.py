@@ -37,6 +37,7 @@ from contracts.models import (
     GeneralTerms,
     HourlyRate,
     InvoiceEvent,
+    KorThreshold,
     StatutoryInterestRate,
     SurchargeRule,
     owned_or_default,
@@ -542,6 +543,13 @@ class InvoiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["invoice__number", "invoice__client__name"]
     list_select_related = ["invoice", "actor"]
+
+
+@admin.register(KorThreshold)
+class KorThresholdAdmin(admin.ModelAdmin):
+    """The operator keeps the KOR's turnover limit current; a year uses the limit valid on 1 January."""
+
+    list_display = ["valid_from", "amount", "source"]
 
 
 @admin.register(StatutoryInterestRate)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from contracts.models import InvoiceCounter
+from contracts.models import InvoiceCounter, KorThreshold
 from freelance.lib.money import round_money
 
 ZERO = Decimal("0.00")
@@ -102,6 +102,34 @@ def next_invoice_number(owner, year: int) -> str:
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return f"{year}-{counter.last_number:04d}"
+
+
+# The KOR's yearly turnover limit (NL-RULES.md, "What an invoice must contain"): € 20,000 since the
+# scheme's start on 1 January 2020. Migration 0013 holds a frozen copy; the operator adds later ones.
+KNOWN_KOR_THRESHOLDS = [
+    (
+        date(2020, 1, 1),
+        Decimal("20000.00"),
+        "Belastingdienst, Kleineondernemersregeling (KOR): omzet maximaal € 20.000 per kalenderjaar",
+    ),
+]
+
+
+def ensure_known_kor_thresholds(model) -> None:
+    """Seed the dated table; never overwrites a value the operator entered."""
+    for valid_from, amount, source in KNOWN_KOR_THRESHOLDS:
+        model.objects.get_or_create(valid_from=valid_from, defaults={"amount": amount, "source": source})
+
+
+def kor_threshold(year: int) -> Decimal:
+    """The limit for a calendar year: the one valid on its 1 January (one query), else the known one."""
+    first_day = date(year, 1, 1)
+    limits = KorThreshold.objects.filter(valid_from__lte=first_day).order_by("-valid_from")
+    amount = limits.values_list("amount", flat=True).first()
+    if amount is not None:
+        return amount
+    known = [value for valid_from, value, _source in KNOWN_KOR_THRESHOLDS if valid_from <= first_day]
+    return known[-1] if known else KNOWN_KOR_THRESHOLDS[0][1]
 
 
 # The known values from the official publications (NL-RULES.md, issue 12); the operator adds

@@ -652,6 +652,33 @@ VAT_CHOICES = [(Decimal("21"), "21%"), (Decimal("9"), "9%"), (Decimal("0"), "0%"
 ZERO = Decimal("0.00")
 
 
+class KorThreshold(models.Model):
+    """The dated table of the small-business scheme's (KOR) yearly turnover limit; the operator
+    adds a new limit when the law changes it. A year uses the limit valid on its 1 January."""
+
+    valid_from = models.DateField(_("valid from"), unique=True)
+    amount = models.DecimalField(
+        _("turnover limit (€ per calendar year)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where this limit was published (e.g. the Belastingdienst's page on the KOR)."),
+    )
+
+    class Meta:
+        verbose_name = _("KOR turnover limit")
+        verbose_name_plural = _("KOR turnover limits")
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"€ {self.amount} ({self.valid_from:%Y-%m-%d})"
+
+
 class Role(models.TextChoices):
     """The hat the freelancer wears (the method's three managers)."""
 

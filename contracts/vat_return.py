@@ -66,6 +66,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf, Round
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext as _
 
+from contracts.dutch_law import kor_threshold
 from contracts.models import Invoice, InvoiceLine
 from freelance.lib import countries
 from freelance.lib.money import exact
@@ -73,9 +74,8 @@ from projects.models import Client
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-# Kleineondernemersregeling: a calendar year's turnover up to € 20,000 (business.gov.nl;
-# NL-RULES.md, "What an invoice must contain"). A warning from 80% of it.
-KOR_THRESHOLD = Decimal("20000")
+# Kleineondernemersregeling: a calendar year's turnover up to a limit kept in the dated table
+# KorThreshold (contracts.dutch_law.kor_threshold; € 20,000 since 2020). A warning from 80% of it.
 KOR_WARNING_SHARE = Decimal("0.80")
 
 BOX_1A, BOX_1B, BOX_1E, BOX_3B, KOR = "1a", "1b", "1e", "3b", "kor"
@@ -454,9 +454,11 @@ def vat_return(owner, period: Period, *, small_business_scheme: bool = False) ->
     )
 
 
-def kor_status(year: int, turnover: Decimal, *, participating: bool) -> KorStatus:
-    share = turnover / KOR_THRESHOLD if turnover > 0 else Decimal(0)
-    if turnover > KOR_THRESHOLD:
+def kor_status(year: int, turnover: Decimal, *, participating: bool, threshold: Decimal | None = None) -> KorStatus:
+    """Where the year's turnover stands against the KOR limit (the dated table's, unless given)."""
+    threshold = kor_threshold(year) if threshold is None else threshold
+    share = turnover / threshold if turnover > 0 else Decimal(0)
+    if turnover > threshold:
         level = "over"
     elif share >= KOR_WARNING_SHARE:
         level = "warning"
@@ -465,7 +467,7 @@ def kor_status(year: int, turnover: Decimal, *, participating: bool) -> KorStatu
     return KorStatus(
         year=year,
         turnover=turnover,
-        threshold=KOR_THRESHOLD,
+        threshold=threshold,
         percent=int((share * 100).to_integral_value(rounding=ROUND_DOWN)),
         level=level,
         participating=participating,

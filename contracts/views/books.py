@@ -172,7 +172,6 @@ def vat_return_page(request: HttpRequest) -> HttpResponse:
         "all_url": page_url("contracts:vat_box", period, box=vat_return.ALL),
         "icp_url": page_url("contracts:icp", period),
         "csv_url": page_url("contracts:vat_return", period, format="csv"),
-        "threshold": vat_return.KOR_THRESHOLD,
         "warning_percent": int(vat_return.KOR_WARNING_SHARE * 100),
     }
     return render(request, "contracts/books/vat_return.html", context)

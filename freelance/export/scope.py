@@ -91,6 +91,7 @@ NOT_EXPORTED: dict[str, str] = {
     "dashboard.Heartbeat": "the health of this install's worker",
     "dashboard.CalendarFeed": "a credential for this install's address: turn the calendar feed on again after a restore",
     "contracts.StatutoryInterestRate": "install-wide legal table, kept by the operator",
+    "contracts.KorThreshold": "install-wide legal table, kept by the operator",
     "axes.AccessAttempt": "login throttling on this install",
     "axes.AccessAttemptExpiration": "login throttling on this install",
     "axes.AccessFailureLog": "login throttling on this install",

@@ -17,9 +17,9 @@ from contracts.vat_return import (
     BOX_1B,
     BOX_1E,
     BOX_3B,
-    KOR_THRESHOLD,
     Period,
     documents_in_box,
+    kor_status,
     return_turnover,
     return_vat,
     vat_return,
@@ -300,7 +300,20 @@ def test_under_the_kor_the_years_turnover_is_set_against_the_threshold(owner, am
     assert result.kor is not None
     assert (result.kor.level, result.kor.percent, result.kor.participating) == (level, percent, True)
     assert result.kor.turnover == sum((D(a) for a in amounts), D(0))
-    assert result.kor.threshold == KOR_THRESHOLD
+    assert result.kor.threshold == D("20000.00")  # from the dated table, seeded by migration 0013
+
+
+def test_the_kor_limit_comes_from_the_dated_table_by_the_years_first_day(owner):
+    """A limit the operator enters counts from the first year that starts on or after its date."""
+    from contracts.models import KorThreshold
+
+    KorThreshold.objects.create(valid_from=date(2027, 1, 1), amount=D("25000.00"), source="test")
+    KorThreshold.objects.create(valid_from=date(2026, 7, 1), amount=D("1.00"), source="mid-year: from 2027 on")
+    assert kor_status(2026, D("16000.00"), participating=True).threshold == D("20000.00")
+    status = kor_status(2027, D("20000.00"), participating=True)
+    assert (status.threshold, status.level, status.percent) == (D("25000.00"), "warning", 80)
+    KorThreshold.objects.all().delete()  # an emptied table still knows the law's limit
+    assert kor_status(2027, D("1.00"), participating=True).threshold == D("20000.00")
 
 
 def test_the_kor_turnover_leaves_out_services_taxed_abroad_and_counts_credit_notes(owner):

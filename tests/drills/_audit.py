@@ -97,6 +97,7 @@ INSTALL_WIDE: dict[str, str] = {
     "sessions.session": "sessions; bob's own change on every request",
     "dashboard.heartbeat": "the worker's heartbeat, one row for the install",
     "contracts.statutoryinterestrate": "the legal interest rates, the same for every freelancer",
+    "contracts.korthreshold": "the KOR's legal turnover limit, the same for every freelancer",
 }
 
 # Templates with no owner are the install's defaults, shared by design.
