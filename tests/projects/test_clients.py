@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date, datetime, timedelta
 
@@ -459,6 +460,15 @@ def test_the_detail_page_lists_the_clients_projects_with_links(alice_client, ali
     assert f'<a href="/projects/{project.pk}/">Webshop</a>' in page
     assert "Active" in page
     assert "Someone else" not in page
+
+
+def test_the_detail_page_offers_a_recurring_agreement_for_this_client(alice_client, alice):
+    client = ClientFactory(owner=alice, name="Hotel Zeezicht")
+    page = body(alice_client.get(reverse("projects:client_detail", args=[client.pk]), **EN))
+    link = f"{reverse('contracts:recurring_new')}?client={client.pk}"
+    assert f'href="{link}"' in page
+    form = body(alice_client.get(link, **EN))
+    assert re.search(rf'<option value="{client.pk}" selected>Hotel Zeezicht</option>', form), "the client is chosen"
 
 
 def test_the_detail_page_lists_contacts_with_roles_and_actions(alice_client, alice):
