@@ -7,7 +7,7 @@ to offer as a sensible default.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,13 +21,38 @@ from freelance.lib.identifiers import normalise_iban, normalise_identifier, norm
 VAT_CHOICES = [("21", "21%"), ("9", "9%"), ("0", _("0% (or no VAT)"))]
 
 
+def vat_rate(value) -> Decimal:
+    """The chosen rate as a Decimal. Its field also compares a posted value while checking for a
+    change (a formset does), before it checks the choice: so text that is no number is a
+    ValidationError here, not a decimal error."""
+    try:
+        rate = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        rate = None
+    if rate is None or not rate.is_finite():
+        raise forms.ValidationError(_("Choose a VAT rate from the list."), code="invalid_choice")
+    return rate
+
+
+class FiniteDecimalField(forms.DecimalField):
+    """A DecimalField that refuses NaN and infinity while reading the value, not only while
+    validating it: a formset's change check compares the value first, and comparing a signalling
+    NaN ("sNaN") raises."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and not value.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
 def vat_key(value: Decimal | None) -> str:
     """The choice key of a stored VAT rate: Decimal("21.0") is "21"."""
     return str(int(value)) if value is not None else "21"
 
 
 class InvoiceLineForm(forms.ModelForm):
-    vat_percent = forms.TypedChoiceField(label=_("VAT"), choices=VAT_CHOICES, coerce=Decimal, initial="21")
+    vat_percent = forms.TypedChoiceField(label=_("VAT"), choices=VAT_CHOICES, coerce=vat_rate, initial="21")
 
     class Meta:
         model = InvoiceLine

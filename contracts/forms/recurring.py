@@ -8,14 +8,14 @@ lower price.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.forms.invoices import VAT_CHOICES, vat_key
+from contracts.forms.invoices import VAT_CHOICES, FiniteDecimalField, vat_key, vat_rate
 from contracts.models import RecurringAgreement, RecurringLine
 from projects.forms.projects import DateInput
 from projects.models import Client
@@ -79,11 +79,12 @@ class RecurringAgreementForm(forms.ModelForm):
 
 
 class RecurringLineForm(forms.ModelForm):
-    vat_percent = forms.TypedChoiceField(label=_("VAT"), choices=VAT_CHOICES, coerce=Decimal, initial="21")
+    vat_percent = forms.TypedChoiceField(label=_("VAT"), choices=VAT_CHOICES, coerce=vat_rate, initial="21")
 
     class Meta:
         model = RecurringLine
         fields = ["description", "quantity", "unit", "unit_price", "vat_percent"]
+        field_classes = {"quantity": FiniteDecimalField, "unit_price": FiniteDecimalField}
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -101,6 +102,11 @@ class RecurringLineForm(forms.ModelForm):
 
 
 class BaseLineFormSet(forms.BaseInlineFormSet):
+    def __init__(self, data=None, *args, **kwargs) -> None:
+        if data is not None:
+            data = sound_management_form(data, kwargs.get("prefix") or "lines", kwargs.get("instance"))
+        super().__init__(data, *args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
@@ -109,6 +115,25 @@ class BaseLineFormSet(forms.BaseInlineFormSet):
         kept += [f for f in self.forms if f.instance.pk and not f.has_changed() and not self._should_delete_form(f)]
         if not kept:
             raise forms.ValidationError(_("An agreement needs at least one line to invoice."))
+
+
+def sound_management_form(data, prefix: str, agreement: RecurringAgreement | None):
+    """The posted data, with the formset's hidden counts rebuilt when they are missing or not numbers.
+
+    Nobody types those counts; a tampered or cut-off form would otherwise show no rows at all, and
+    lose every line the freelancer typed. Rebuilt from the rows posted and the lines saved.
+    """
+    names = {f"{prefix}-{name}": None for name in ("TOTAL_FORMS", "INITIAL_FORMS")}
+    if all(str(data.get(name, "")).isascii() and str(data.get(name, "")).isdigit() for name in names):
+        return data
+    row = re.compile(rf"^{re.escape(prefix)}-(\d{{1,4}})-")
+    rows = {int(match.group(1)) for key in data if (match := row.match(key))}
+    total = min(max(rows, default=-1) + 1, MAX_LINES)
+    saved = agreement.lines.count() if agreement is not None and agreement.pk else 0
+    data = data.copy()
+    data[f"{prefix}-TOTAL_FORMS"] = str(max(total, saved))
+    data[f"{prefix}-INITIAL_FORMS"] = str(saved)
+    return data
 
 
 LineFormSet = forms.inlineformset_factory(

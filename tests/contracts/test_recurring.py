@@ -15,6 +15,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from contracts import recurring
 from contracts.models import Invoice, RecurringAgreement, RecurringEvent, RecurringLine
@@ -319,7 +320,9 @@ def test_a_tampered_formset_count_is_no_server_error(alice_client, alice, today)
     response = alice_client.post(reverse("contracts:recurring_new"), data)
     assert response.status_code in (200, 422)
     data = form_data(client.pk, **{"lines-TOTAL_FORMS": "abc"})
-    assert alice_client.post(reverse("contracts:recurring_new"), data).status_code in (200, 422)
+    # A count that is no number is rebuilt from the rows posted: the typed line is kept and saved.
+    assert alice_client.post(reverse("contracts:recurring_new"), data).status_code == 302
+    assert list(RecurringLine.objects.values_list("description", flat=True)) == ["Hosting"]
 
 
 def test_the_first_day_and_period_are_fixed_once_a_period_is_drafted(alice_client, alice):
@@ -434,3 +437,30 @@ def test_the_forms_open_and_a_client_can_be_chosen_by_link(alice_client, alice):
     edit = alice_client.get(reverse("contracts:recurring_edit", args=[agreement.pk]))
     assert edit.status_code == 200
     assert 'value="Hosting"' in edit.content.decode()
+
+
+@pytest.mark.parametrize("field", ["quantity", "unit_price", "vat_percent"])
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "<script>alert(1)</script>", "0x10", "1,5", "a\x00b"])
+def test_a_line_number_that_is_no_number_is_refused_and_shown_again(alice_client, alice, today, field, value):
+    """A formset compares each value before it validates it: a signalling NaN or text in the VAT
+    choice raised a decimal error there (a 500)."""
+    client = ClientFactory(owner=alice)
+    response = alice_client.post(
+        reverse("contracts:recurring_new"), form_data(client.pk, **{f"lines-0-{field}": value})
+    )
+    assert response.status_code == 422
+    assert not RecurringAgreement.objects.exists()
+    if field != "vat_percent":  # a select shows its choices, not what was posted
+        assert f'value="{escape(value)}"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "tampered", [{"lines-TOTAL_FORMS": "<script>"}, {"lines-TOTAL_FORMS": ""}, {"lines-INITIAL_FORMS": "x"}]
+)
+def test_tampered_hidden_counts_lose_no_typed_line(alice_client, alice, today, tampered):
+    client = ClientFactory(owner=alice)
+    data = form_data(client.pk, **{"lines-1-description": "Support", "lines-1-unit_price": "<b>60</b>"}, **tampered)
+    response = alice_client.post(reverse("contracts:recurring_new"), data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'value="Hosting"' in page and 'value="Support"' in page and escape("<b>60</b>") in page
