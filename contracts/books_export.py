@@ -31,19 +31,17 @@ from __future__ import annotations
 
 import csv
 import io
-import pickle
 import re
 import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import islice
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -54,6 +52,7 @@ from contracts.invoices import invoice_pdf
 from contracts.models import Invoice, InvoiceLine, Payment
 from freelance.lib import countries
 from freelance.lib.money import round_money
+from freelance.lib.zipstream import NoIndex, Sink, SpilledList, snapshot
 
 CSV_CHUNK = 500  # lines or payments per database round trip
 DOCUMENT_CHUNK = 20  # invoices per round trip when their PDFs come along (about 50-100 kB each)
@@ -411,98 +410,6 @@ def ubl_of(invoice: Invoice, lines: list[InvoiceLine]) -> tuple[str, bytes]:
         return "xml", ubl.ubl_xml(WithLines(invoice, lines))  # type: ignore[arg-type]
     except EInvoiceUnavailable as refused:
         return "txt", f"{invoice.number}: {refused}\n".encode()
-
-
-# -- the streamed ZIP (the same technique as freelance/export/writer.py) -----------------------
-
-
-class Sink:
-    """A write-only, unseekable file for zipfile; ``take()`` hands out and forgets what it holds.
-    While ``spill`` is set (the central directory, written in one go) the bytes go there."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.size = 0
-        self.offset = 0
-        self.spill = None
-
-    def write(self, data) -> int:
-        data = bytes(data)
-        if not data:
-            return 0
-        self.offset += len(data)
-        if self.spill is not None:
-            self.spill.write(data)
-        else:
-            self.parts.append(data)
-            self.size += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.offset
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data = b"".join(self.parts)
-        self.parts.clear()
-        self.size = 0
-        return data
-
-
-class SpilledList:
-    """zipfile's list of written members, in a temporary file: about 400 bytes a member would
-    otherwise stay in memory until the end (two members per invoice)."""
-
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the writer
-        self.count = 0
-
-    def append(self, info: zipfile.ZipInfo) -> None:
-        pickle.dump(info, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.count += 1
-
-    def __len__(self) -> int:
-        return self.count
-
-    def __iter__(self) -> Iterator[zipfile.ZipInfo]:
-        self.file.seek(0)
-        for _ in range(self.count):
-            yield pickle.load(self.file)  # noqa: S301 - our own temporary file, written just above
-
-
-class NoIndex(dict):
-    """zipfile's name index, not kept: the member names are unique by construction."""
-
-    def __setitem__(self, key, value) -> None:
-        pass
-
-
-@contextmanager
-def snapshot(using: str = DEFAULT_DB_ALIAS):
-    """One consistent, read-only view of the database, without blocking writers."""
-    connection = connections[using]
-    if connection.in_atomic_block:  # already in a transaction (a test): that is the snapshot
-        yield
-        return
-    if connection.vendor == "postgresql":
-        with transaction.atomic(using=using):
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield
-        return
-    if connection.vendor == "sqlite":
-        # A deferred read transaction: writers go on (WAL); atomic() would hold the write lock.
-        with connection.cursor() as cursor:
-            cursor.execute("BEGIN DEFERRED")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("ROLLBACK")
-        return
-    yield
 
 
 class BooksExport:
