@@ -343,31 +343,6 @@ def payment_rows(owner, period: Period, chunk_size: int = CSV_CHUNK) -> Iterator
 # -- the documents ------------------------------------------------------------------------------
 
 
-class PrefetchedLines:
-    """An invoice's lines, read for a whole chunk of invoices in one query, for the e-invoice
-    writer: it asks for ``invoice.lines.order_by("position", "pk")``, a query per invoice."""
-
-    def __init__(self, lines: list[InvoiceLine]) -> None:
-        self.lines = lines
-
-    def all(self) -> list[InvoiceLine]:
-        return self.order_by("position", "pk")
-
-    def order_by(self, *fields: str) -> list[InvoiceLine]:
-        return sorted(self.lines, key=lambda line: tuple(getattr(line, name) for name in fields))
-
-
-class WithLines:
-    """The invoice as the e-invoice writer reads it, with its lines already read."""
-
-    def __init__(self, invoice: Invoice, lines: list[InvoiceLine]) -> None:
-        self._invoice = invoice
-        self.lines = PrefetchedLines(lines)
-
-    def __getattr__(self, name: str):
-        return getattr(self._invoice, name)
-
-
 def documents_in(owner, period: Period) -> QuerySet[Invoice]:
     """The period's invoices with what the PDF and the e-invoice need, their PDF bytes included."""
     return (
@@ -407,7 +382,7 @@ def pdf_of(invoice: Invoice) -> bytes:
 def ubl_of(invoice: Invoice, lines: list[InvoiceLine]) -> tuple[str, bytes]:
     """The UBL e-invoice (``.xml``), or the reason there is none (``.txt``)."""
     try:
-        return "xml", ubl.ubl_xml(WithLines(invoice, lines))  # type: ignore[arg-type]
+        return "xml", ubl.ubl_xml(invoice, lines=lines)
     except EInvoiceUnavailable as refused:
         return "txt", f"{invoice.number}: {refused}\n".encode()
 

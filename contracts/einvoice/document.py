@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from contracts.einvoice import EInvoiceUnavailable
-from contracts.models import Invoice
+from contracts.models import Invoice, InvoiceLine
 from freelance.lib import countries
 from freelance.lib.money import round_money
 
@@ -190,8 +190,11 @@ def _quantity(value: Decimal) -> Decimal:
     return value.normalize() if value == value.to_integral() else value
 
 
-def document_for(invoice: Invoice) -> Document:
-    """The sent invoice as an EN 16931 document; ``EInvoiceUnavailable`` says what is missing."""
+def document_for(invoice: Invoice, invoice_lines: list[InvoiceLine] | None = None) -> Document:
+    """The sent invoice as an EN 16931 document; ``EInvoiceUnavailable`` says what is missing.
+
+    ``invoice_lines``: the invoice's lines when the caller already read them (an export of many invoices
+    reads them per chunk); otherwise they are read here."""
     if invoice.is_draft:
         raise EInvoiceUnavailable(_("A draft has no e-invoice yet: it is made when the invoice is sent."))
     is_credit_note = invoice.is_credit_note
@@ -200,10 +203,14 @@ def document_for(invoice: Invoice) -> Document:
     seller = party_from_frozen(invoice.seller or {}, fallback_country=countries.NL)
     buyer = party_from_frozen(invoice.buyer or {}, fallback_country=client_country)
 
+    if invoice_lines is None:
+        ordered = invoice.lines.order_by("position", "pk")
+    else:
+        ordered = sorted(invoice_lines, key=lambda line: (line.position, line.pk))
     with override(invoice.language):
         lines: list[Line] = []
         groups: dict[tuple[str, Decimal], Decimal] = defaultdict(lambda: ZERO)
-        for position, line in enumerate(invoice.lines.order_by("position", "pk"), start=1):
+        for position, line in enumerate(ordered, start=1):
             quantity, price = line.quantity * sign, line.unit_price
             if price < 0:
                 quantity, price = -quantity, -price

@@ -21,7 +21,7 @@ from contracts.einvoice.document import (
     document_for,
     endpoint,
 )
-from contracts.models import Invoice
+from contracts.models import Invoice, InvoiceLine
 from freelance.lib import countries
 
 PEPPOL = "peppol"
@@ -151,8 +151,9 @@ def _check(document: Document, profile: str) -> None:
         raise EInvoiceUnavailable(_("The e-invoice needs: %(missing)s.") % {"missing": "; ".join(problems)})
 
 
-def ubl_xml(invoice: Invoice, profile: str = PEPPOL) -> bytes:
-    """The sent invoice as a UBL 2.1 document in the given customisation (UTF-8)."""
-    document = document_for(invoice)
+def ubl_xml(invoice: Invoice, profile: str = PEPPOL, *, lines: list[InvoiceLine] | None = None) -> bytes:
+    """The sent invoice as a UBL 2.1 document in the given customisation (UTF-8); ``lines`` as
+    ``document_for`` takes them."""
+    document = document_for(invoice, lines)
     _check(document, profile)
     return etree.tostring(build(document, profile), xml_declaration=True, encoding="UTF-8", pretty_print=True)
