@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "freelance.lib.pagecache.WriteStampMiddleware",  # whose stored pages a request's writes outdate
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -154,6 +155,10 @@ CACHES = {
         "KEY_PREFIX": "mijlpaal",
     }
 }
+
+# Whole pages stored in the cache under a version stamp that every write bumps
+# (freelance/lib/pagecache.py). Off: every page is built for every request.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
 CELERY_BROKER_URL = celery_redis_url(REDIS_URL)
 CELERY_RESULT_BACKEND = celery_redis_url(REDIS_URL)

@@ -30,6 +30,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 BASE_DIR = Path(django_settings.BASE_DIR)
 
 
+# -- stored pages ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def pages_built(settings):
+    """Every request builds its page (freelance/lib/pagecache.py): for tests that count what a build costs."""
+    settings.PAGE_CACHE = False
+
+
 # -- users ---------------------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ from contracts.models import Invoice, InvoiceEvent, InvoiceLine, Payment, TimeEn
 from freelance.documents.store import get as get_document
 from freelance.lib.formats import freelancer_name
 from freelance.lib.money import exact, format_money
+from freelance.lib.pagecache import cached_page
 from freelance.lib.rules import RuleViolation
 from freelance.lib.views import owned_or_404
 from freelance.reminders.models import Reminder
@@ -206,6 +207,7 @@ def list_filters(today: date) -> dict[str, Q]:
 
 @require_GET
 @login_required
+@cached_page
 def invoice_list(request: HttpRequest) -> HttpResponse:
     """Newest first, 50 a page. Five queries whatever the number of invoices: the summary
     (tab counts and the open and overdue totals, which also give the page count), the page,

@@ -8,3 +8,8 @@ class DashboardConfig(AppConfig):
     name = "freelance.dashboard"
     label = "dashboard"
     verbose_name = _("Dashboard")
+
+    def ready(self) -> None:
+        from freelance.lib import pagecache
+
+        pagecache.install()  # every write outdates the stored pages it could change

@@ -27,6 +27,7 @@ from contracts.interest import stale_kinds
 from contracts.models import Invoice, StatutoryInterestRate
 from freelance.dashboard import charts, first_run, overview
 from freelance.dashboard.models import Heartbeat
+from freelance.lib import pagecache
 from freelance.lib.money import format_money
 from freelance.lib.rules import RuleViolation
 from projects import acceptance
@@ -87,12 +88,12 @@ def waiting_context(user, today) -> dict:
     }
 
 
-def dashboard_context(user, today) -> dict:
+def dashboard_context(user, today, *, trouble=None) -> dict:
     return {
         "today": today,
         "first_run": first_run.checklist(user),
         "stale_interest_rates": stale_interest_rates(today),
-        "trouble": overview.background_trouble(user),
+        "trouble": overview.background_trouble(user) if trouble is None else trouble,
         "deadlines": overview.deadlines(user, today),
         **money_context(user, today),
         **waiting_context(user, today),
@@ -111,10 +112,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "background-status":
         context = {"trouble": overview.background_trouble(request.user), "background": background_status()}
         return render(request, f"{TEMPLATE}#background-status", context)
-    context = dashboard_context(request.user, today)
-    if context["trouble"]:
+    trouble = overview.background_trouble(request.user)
+    if trouble:  # "last seen 3 minutes ago" changes by the minute: built every time
+        context = dashboard_context(request.user, today, trouble=trouble)
         context["background"] = background_status()
-    return render(request, TEMPLATE, context)
+        return render(request, TEMPLATE, context)
+    return pagecache.serve(
+        request, lambda: render(request, TEMPLATE, dashboard_context(request.user, today, trouble=trouble))
+    )
 
 
 @require_GET

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from freelance.lib import pagecache
 from freelance.lib.http import client_ip, user_agent
 from freelance.lib.tokens import token_hash
 from freelance.links.models import ClientLink, LinkVisit
@@ -120,6 +121,8 @@ def unavailable(request: HttpRequest, state: str, link: ClientLink | None = None
 @require_safe
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     link = ClientLink.find(token)  # one indexed lookup of the token's hash
+    if link is not None:
+        pagecache.narrow(link.owner_id)  # what the client does here changes only this freelancer's pages
     activate_language(request, link)
     if link is None:
         # Only guesses are limited: a real link is never refused because of others' junk
@@ -146,6 +149,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def link_page(request: HttpRequest, public_id) -> HttpResponse:
     link = ClientLink.objects.select_related("owner").filter(public_id=public_id).first()
+    if link is not None:
+        pagecache.narrow(link.owner_id)
     activate_language(request, link)
     visit = request.session.get(SESSION_KEY, {}).get(str(public_id)) if link else None
     if link is None or visit is None:

@@ -14,6 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from freelance.lib import pagecache
 from freelance.outbox.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ def send_email(self, pk: int) -> str:
     if email is None:
         # Sent, failed, being sent by another worker, or gone: a duplicate or late task.
         return "skipped"
+    if email.owner_id is not None:
+        pagecache.narrow(email.owner_id)  # its status shows on this freelancer's pages only
     try:
         email.send_now()
     except (smtplib.SMTPException, OSError) as exc:

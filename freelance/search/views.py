@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from freelance.lib.pagecache import cached_page
 from freelance.search import query as search_query
 
 DROPDOWN_LIMIT = 5  # hits per group in the top bar's dropdown
@@ -23,6 +24,7 @@ def grouped(request: HttpRequest, query: str, limit: int) -> dict:
 
 @require_GET
 @login_required
+@cached_page
 def search(request: HttpRequest) -> HttpResponse:
     query, trimmed = search_query.clean_query(request.GET.get("q", ""))
     kind = request.GET.get("type", "")

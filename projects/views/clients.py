@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from freelance.lib.pagecache import cached_page
 from freelance.lib.views import owned_or_404
 from projects.forms.clients import ClientForm, ContactForm
 from projects.models import Client, Contact, Project
@@ -103,6 +104,7 @@ def contacts_context(client: Client, add_form: ContactForm | None = None) -> dic
 
 @require_GET
 @login_required
+@cached_page
 def client_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").replace("\x00", "").strip()  # a NUL byte is refused by PostgreSQL
     page = Paginator(search_clients(request.user, query), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -35,9 +35,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from freelance.documents.store import get as get_document
+from freelance.lib import pagecache
 from freelance.lib.formats import hours_column as hours
 from freelance.lib.formats import long_date
 from freelance.lib.money import format_money
+from freelance.lib.pagecache import cached_page
 from freelance.lib.rules import RuleViolation
 from freelance.lib.views import owned_or_404
 from projects import acceptance, gate
@@ -129,6 +131,7 @@ def project_row(project: Project, today: date) -> ProjectRow:
 
 @require_GET
 @login_required
+@cached_page
 def project_list(request: HttpRequest) -> HttpResponse:
     own = Project.objects.filter(owner=request.user)
     status = request.GET.get("status", "")
@@ -466,7 +469,7 @@ def _section_view(section: str):
     @login_required
     @vary_on_headers("HX-Request")
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        return render_page(request, pk, section=section)
+        return pagecache.serve(request, lambda: render_page(request, pk, section=section), name=f"project-{section}")
 
     view.__name__ = view.__qualname__ = f"project_{section}"
     view.__doc__ = f"The project page's {section} section."

@@ -84,7 +84,7 @@ def test_bobs_draft_never_appears_in_alices_list(alice_client, alice, bob):
     assert "Bobs Draft B.V." not in page and "Alices Draft B.V." in page
 
 
-def test_draft_totals_cost_the_same_queries_for_one_or_many_drafts(client, alice, bob):
+def test_draft_totals_cost_the_same_queries_for_one_or_many_drafts(client, alice, bob, pages_built):
     draft(alice, "One B.V.")
     for n in range(12):
         draft(bob, f"Many {n} B.V.")

@@ -98,7 +98,7 @@ def test_another_freelancer_cannot_open_the_project_page(alice, bob):
     assert bob_browser.get(reverse("projects:project_detail", args=[project.pk])).status_code == 404
 
 
-def test_the_rate_history_costs_one_query_and_no_more_with_more_phases(alice_client, alice):
+def test_the_rate_history_costs_one_query_and_no_more_with_more_phases(alice_client, alice, pages_built):
     HourlyRate.objects.create(owner=alice, client=None, valid_from=date(2026, 1, 1), amount=Decimal("90.00"))
     own = project_with_phases(alice, 1, hourly_rate=Decimal("100.00"))
     small = project_with_phases(alice, 1, hourly_rate=None)

@@ -362,7 +362,7 @@ def busy(owner, count: int) -> Project:
 
 
 @pytest.mark.parametrize("section", list(SECTIONS))
-def test_each_section_runs_the_same_queries_for_1_and_20_of_everything(alice_client, alice, section):
+def test_each_section_runs_the_same_queries_for_1_and_20_of_everything(alice_client, alice, pages_built, section):
     small, large = busy(alice, 1), busy(alice, 20)
     get(alice_client, small, section)  # warm up: the session, content types
     with CaptureQueriesContext(connection) as one:

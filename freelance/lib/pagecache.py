@@ -1,0 +1,287 @@
+"""Whole pages kept in the cache, keyed by a version stamp that every write bumps.
+
+A freelancer's pages (the dashboard, the lists, the project page) cost tens of milliseconds to
+build and change only when something is written. So a page is stored under a key made of:
+
+- the owner and the owner's **stamp**: two counters in Redis, one for the owner and one for the
+  whole install, read with one MGET before the page's data is read;
+- the path with its query string and the htmx headers, the language, today's date in the
+  business time zone (pages count days), and a hash of the browser's CSRF secret (so the
+  cached forms carry a token valid for this browser).
+
+**Every write bumps a stamp**, without each write site having to remember it. An execute
+wrapper on every database connection sees each INSERT, UPDATE and DELETE that changed a row
+(sessions, login throttling and heartbeats aside: no page shows them as data). What it bumps
+depends on where the write happens:
+
+- in a request by a logged-in freelancer: that freelancer's stamp, once, after the response
+  (so after the view's transactions committed);
+- in a request by anyone else (a client's link, the operator in the admin, a login) or in a
+  Celery task: the install's stamp, which every key includes, unless the code narrows the scope
+  to one owner with :func:`narrow`;
+- anywhere else (a management command, a shell, a test's own set-up): the install's stamp at
+  once, and again when the transaction commits.
+
+A stamp read before a commit and used to store a page built after it is harmless: the next
+bump makes that key unreachable. Pages live at most ``TTL`` seconds, so relative texts
+("3 days ago") and a lost bump heal on their own. A page with a message waiting, a bound form,
+or anything but a 200 is never stored. With Redis unreachable, pages are simply built.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.backends.signals import connection_created
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+logger = logging.getLogger(__name__)
+
+TTL = 600
+INSTALL = "all"
+# Tables whose writes change no page's data: sessions, login throttling, worker heartbeats.
+IGNORED_TABLES = ('"django_session"', '"axes_', '"dashboard_heartbeat"', "django_session", "axes_")
+HTMX_HEADERS = (
+    "HTTP_HX_REQUEST",
+    "HTTP_HX_TARGET",
+    "HTTP_HX_TRIGGER",
+    "HTTP_HX_TRIGGER_NAME",
+    "HTTP_HX_BOOSTED",
+    "HTTP_HX_HISTORY_RESTORE_REQUEST",
+)
+CACHE_ERRORS = (ConnectionError, OSError, TimeoutError)
+try:  # the redis client's own errors do not all derive from OSError
+    from redis.exceptions import RedisError
+
+    CACHE_ERRORS = (*CACHE_ERRORS, RedisError)
+except ImportError:  # pragma: no cover - redis is a dependency
+    pass
+
+
+class Scope:
+    """The writes of one request or task: whose stamp they bump, and whether any happened."""
+
+    __slots__ = ("dirty", "owner")
+
+    def __init__(self, owner: int | None = None):
+        self.owner = owner
+        self.dirty = False
+
+
+_scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("pagecache_scope", default=None)
+
+
+# -- stamps ----------------------------------------------------------------------------------------
+
+
+def _stamp_key(owner) -> str:
+    return f"stamp:{owner}"
+
+
+def bump(owner=INSTALL) -> None:
+    """Make every stored page of ``owner`` (or of everyone, with INSTALL) unreachable."""
+    key = _stamp_key(owner)
+    try:
+        try:
+            cache.incr(key)
+        except ValueError:  # no counter yet (or evicted): start past any value it ever had
+            if not cache.add(key, time.time_ns(), timeout=None):
+                cache.incr(key)
+    except CACHE_ERRORS:
+        logger.warning("Could not bump the page stamp of %s; stored pages expire within %ss", owner, TTL)
+
+
+def stamp(owner: int) -> str | None:
+    """The install's and the owner's counters as one string; None when the cache is unreachable."""
+    keys = [_stamp_key(INSTALL), _stamp_key(owner)]
+    try:
+        found = cache.get_many(keys)
+        for key in keys:
+            if key not in found:
+                cache.add(key, time.time_ns(), timeout=None)
+                found[key] = cache.get(key)
+    except CACHE_ERRORS:
+        return None
+    return f"{found[keys[0]]}.{found[keys[1]]}"
+
+
+# -- seeing writes ---------------------------------------------------------------------------------
+
+
+def _is_write(sql: str) -> bool:
+    head = sql.lstrip()[:6].upper()
+    if head not in ("INSERT", "UPDATE", "DELETE"):
+        return False
+    start = sql[:120]
+    return not any(table in start for table in IGNORED_TABLES)
+
+
+def _bump_install_after_commit() -> None:
+    bump(INSTALL)
+
+
+def _written(connection) -> None:
+    scope = _scope.get()
+    if scope is not None:
+        scope.dirty = True
+        return
+    bump(INSTALL)
+    if connection.in_atomic_block and not any(
+        entry[1] is _bump_install_after_commit for entry in connection.run_on_commit
+    ):
+        transaction.on_commit(_bump_install_after_commit, using=connection.alias)
+
+
+def _watch(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    # An UPDATE or DELETE that matched no row changed nothing (a lost race, a sweep with nothing
+    # due). An INSERT always counts: with RETURNING, SQLite reports 0 rows until they are fetched.
+    if (
+        isinstance(sql, str)
+        and _is_write(sql)
+        and (sql.lstrip()[:1] in "Ii" or getattr(context.get("cursor"), "rowcount", -1) != 0)
+    ):
+        _written(context["connection"])
+    return result
+
+
+def _on_connection(sender, connection, **kwargs) -> None:
+    if _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch)
+
+
+def install() -> None:
+    """Watch every database connection (called once from the site's AppConfig.ready)."""
+    connection_created.connect(_on_connection, dispatch_uid="pagecache-watch")
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        _on_connection(None, connection)
+
+
+def begin(owner: int | None = None) -> contextvars.Token:
+    return _scope.set(Scope(owner))
+
+
+def end(token: contextvars.Token) -> None:
+    scope = _scope.get()
+    _scope.reset(token)
+    if scope is not None and scope.dirty:
+        bump(scope.owner if scope.owner is not None else INSTALL)
+
+
+def narrow(owner_id: int) -> None:
+    """The current request's or task's writes concern only this owner (a client's link, a mail)."""
+    scope = _scope.get()
+    if scope is not None and scope.owner is None:
+        scope.owner = owner_id
+
+
+class WriteStampMiddleware:
+    """Opens a write scope per request: the freelancer's own, or the install's for anyone else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = begin()
+        try:
+            response = self.get_response(request)
+            scope = _scope.get()
+            if scope is not None and scope.dirty and scope.owner is None:  # the user is read only then
+                user = getattr(request, "user", None)
+                if user is not None and user.is_authenticated and not (user.is_staff or user.is_superuser):
+                    scope.owner = user.pk
+            return response
+        finally:
+            end(token)
+
+
+# -- serving pages ---------------------------------------------------------------------------------
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is not None and len(storage) > 0
+
+
+def page_key(request: HttpRequest, name: str = "") -> str | None:
+    """The key this GET request's page is stored under, or None when it must not be stored."""
+    user = request.user
+    version = stamp(user.pk)
+    if version is None:
+        return None
+    get_token(request)  # makes sure this browser has a CSRF secret before it is part of the key
+    secret = hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode())
+    variant = hashlib.sha256(
+        "\n".join([request.get_full_path(), *(request.META.get(header, "") for header in HTMX_HEADERS)]).encode()
+    ).hexdigest()[:32]
+    return ":".join(
+        [
+            "page",
+            name,
+            str(user.pk),
+            version,
+            translation.get_language() or "",
+            timezone.localdate().isoformat(),
+            secret.hexdigest()[:16],
+            variant,
+        ]
+    )
+
+
+def serve(request: HttpRequest, build: Callable[[], HttpResponse], *, name: str = "") -> HttpResponse:
+    """The stored page when there is one for this stamp, otherwise ``build()``, stored if it can be."""
+    if (
+        not settings.PAGE_CACHE
+        or request.method != "GET"
+        or not request.user.is_authenticated
+        or _has_messages(request)
+    ):
+        return build()
+    key = page_key(request, name)
+    if key is not None:
+        try:
+            hit = cache.get(key)
+        except CACHE_ERRORS:
+            hit, key = None, None
+        if hit is not None:
+            content, content_type = hit
+            response = HttpResponse(content, content_type=content_type)
+            response["X-Page-Cache"] = "hit"
+            return response
+    response = build()
+    if (
+        key is not None
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not _has_messages(request)
+    ):
+        with contextlib.suppress(CACHE_ERRORS):
+            cache.set(key, (response.content, response["Content-Type"]), TTL)
+    return response
+
+
+def cached_page(view: Callable | None = None, *, name: str = ""):
+    """Decorate a GET view of a freelancer's own data with :func:`serve`."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            return serve(request, lambda: view(request, *args, **kwargs), name=name or view.__name__)
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
