@@ -38,13 +38,14 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +61,40 @@ HTMX_HEADERS = (
     "HTTP_HX_BOOSTED",
     "HTTP_HX_HISTORY_RESTORE_REQUEST",
 )
-CACHE_ERRORS = (ConnectionError, OSError, TimeoutError)
-try:  # the redis client's own errors do not all derive from OSError
-    from redis.exceptions import RedisError
+CACHE_ERRORS = (ConnectionError, OSError, TimeoutError, RedisError)
+PREFIX = "mijlpaal:pages:"
 
-    CACHE_ERRORS = (*CACHE_ERRORS, RedisError)
-except ImportError:  # pragma: no cover - redis is a dependency
-    pass
+# One round trip for a page: both stamps (started at the clock's nanoseconds if missing, so a
+# counter lost with Redis never repeats an old value) and the page stored under them, if any.
+_LOOKUP = """
+local stamps = {}
+for i = 1, 2 do
+  local value = redis.call('GET', KEYS[i])
+  if not value then
+    redis.call('SET', KEYS[i], ARGV[3], 'NX')
+    value = redis.call('GET', KEYS[i])
+  end
+  stamps[i] = value
+end
+local stamp = stamps[1] .. '.' .. stamps[2]
+return {stamp, redis.call('GET', ARGV[1] .. stamp .. ARGV[2])}
+"""
+_BUMP = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+"""
+_clients: dict[str, tuple] = {}
+
+
+def _redis():
+    """A client per Redis location (the cache's), with the two scripts registered on it."""
+    location = settings.CACHES["default"]["LOCATION"]
+    found = _clients.get(location)
+    if found is None:
+        client = redis.Redis.from_url(location, socket_timeout=1, socket_connect_timeout=1)
+        found = _clients[location] = (client, client.register_script(_LOOKUP), client.register_script(_BUMP))
+    return found
 
 
 class Scope:
@@ -86,34 +114,34 @@ _scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("pagecache
 
 
 def _stamp_key(owner) -> str:
-    return f"stamp:{owner}"
+    return f"{PREFIX}stamp:{owner}"
 
 
 def bump(owner=INSTALL) -> None:
     """Make every stored page of ``owner`` (or of everyone, with INSTALL) unreachable."""
-    key = _stamp_key(owner)
     try:
-        try:
-            cache.incr(key)
-        except ValueError:  # no counter yet (or evicted): start past any value it ever had
-            if not cache.add(key, time.time_ns(), timeout=None):
-                cache.incr(key)
+        _client, _lookup, bump_script = _redis()
+        bump_script(keys=[_stamp_key(owner)], args=[time.time_ns()])
     except CACHE_ERRORS:
         logger.warning("Could not bump the page stamp of %s; stored pages expire within %ss", owner, TTL)
 
 
-def stamp(owner: int) -> str | None:
-    """The install's and the owner's counters as one string; None when the cache is unreachable."""
-    keys = [_stamp_key(INSTALL), _stamp_key(owner)]
+def lookup(owner: int, head: str, tail: str) -> tuple[str, bytes | None] | None:
+    """The owner's stamp, and the page stored under ``head + stamp + tail``; None without Redis."""
     try:
-        found = cache.get_many(keys)
-        for key in keys:
-            if key not in found:
-                cache.add(key, time.time_ns(), timeout=None)
-                found[key] = cache.get(key)
+        _client, lookup_script, _bump = _redis()
+        stamp_value, page = lookup_script(
+            keys=[_stamp_key(INSTALL), _stamp_key(owner)], args=[head, tail, time.time_ns()]
+        )
     except CACHE_ERRORS:
         return None
-    return f"{found[keys[0]]}.{found[keys[1]]}"
+    return stamp_value.decode(), page
+
+
+def stamp(owner: int) -> str | None:
+    """The install's and the owner's counters as one string; None when Redis is unreachable."""
+    found = lookup(owner, PREFIX, ":none")
+    return found[0] if found else None
 
 
 # -- seeing writes ---------------------------------------------------------------------------------
@@ -216,29 +244,16 @@ def _has_messages(request: HttpRequest) -> bool:
     return storage is not None and len(storage) > 0
 
 
-def page_key(request: HttpRequest, name: str = "") -> str | None:
-    """The key this GET request's page is stored under, or None when it must not be stored."""
-    user = request.user
-    version = stamp(user.pk)
-    if version is None:
-        return None
+def _key_parts(request: HttpRequest, name: str) -> tuple[str, str]:
+    """The page's key around the stamp: who, which page and variant, language, date, browser."""
     get_token(request)  # makes sure this browser has a CSRF secret before it is part of the key
-    secret = hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode())
+    secret = hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode()).hexdigest()[:16]
     variant = hashlib.sha256(
         "\n".join([request.get_full_path(), *(request.META.get(header, "") for header in HTMX_HEADERS)]).encode()
     ).hexdigest()[:32]
-    return ":".join(
-        [
-            "page",
-            name,
-            str(user.pk),
-            version,
-            translation.get_language() or "",
-            timezone.localdate().isoformat(),
-            secret.hexdigest()[:16],
-            variant,
-        ]
-    )
+    head = f"{PREFIX}page:{request.user.pk}:{name}:"
+    tail = f":{translation.get_language() or ''}:{timezone.localdate().isoformat()}:{secret}:{variant}"
+    return head, tail
 
 
 def serve(request: HttpRequest, build: Callable[[], HttpResponse], *, name: str = "") -> HttpResponse:
@@ -250,27 +265,24 @@ def serve(request: HttpRequest, build: Callable[[], HttpResponse], *, name: str 
         or _has_messages(request)
     ):
         return build()
-    key = page_key(request, name)
-    if key is not None:
-        try:
-            hit = cache.get(key)
-        except CACHE_ERRORS:
-            hit, key = None, None
-        if hit is not None:
-            content, content_type = hit
-            response = HttpResponse(content, content_type=content_type)
-            response["X-Page-Cache"] = "hit"
-            return response
+    head, tail = _key_parts(request, name)
+    found = lookup(request.user.pk, head, tail)
+    if found is not None and found[1] is not None:
+        content_type, _, content = found[1].partition(b"\n")
+        response = HttpResponse(content, content_type=content_type.decode())
+        response["X-Page-Cache"] = "hit"
+        return response
     response = build()
     if (
-        key is not None
+        found is not None
         and response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not _has_messages(request)
     ):
-        with contextlib.suppress(CACHE_ERRORS):
-            cache.set(key, (response.content, response["Content-Type"]), TTL)
+        with contextlib.suppress(*CACHE_ERRORS):
+            client, _lookup, _bump = _redis()
+            client.set(head + found[0] + tail, response["Content-Type"].encode() + b"\n" + response.content, ex=TTL)
     return response
 
 

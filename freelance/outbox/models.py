@@ -173,6 +173,7 @@ class OutgoingEmail(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="outbox_owner_created"),
             models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due"),
+            models.Index(fields=["owner", "status"], name="outbox_owner_status"),  # the dashboard's trouble card
         ]
         constraints = [
             models.CheckConstraint(
