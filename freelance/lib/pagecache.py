@@ -244,29 +244,32 @@ def _has_messages(request: HttpRequest) -> bool:
     return storage is not None and len(storage) > 0
 
 
-def _key_parts(request: HttpRequest, name: str) -> tuple[str, str]:
+def _key_parts(request: HttpRequest, name: str, owner: int) -> tuple[str, str]:
     """The page's key around the stamp: who, which page and variant, language, date, browser."""
     get_token(request)  # makes sure this browser has a CSRF secret before it is part of the key
     secret = hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode()).hexdigest()[:16]
     variant = hashlib.sha256(
         "\n".join([request.get_full_path(), *(request.META.get(header, "") for header in HTMX_HEADERS)]).encode()
     ).hexdigest()[:32]
-    head = f"{PREFIX}page:{request.user.pk}:{name}:"
+    head = f"{PREFIX}page:{owner}:{name}:"
     tail = f":{translation.get_language() or ''}:{timezone.localdate().isoformat()}:{secret}:{variant}"
     return head, tail
 
 
-def serve(request: HttpRequest, build: Callable[[], HttpResponse], *, name: str = "") -> HttpResponse:
-    """The stored page when there is one for this stamp, otherwise ``build()``, stored if it can be."""
-    if (
-        not settings.PAGE_CACHE
-        or request.method != "GET"
-        or not request.user.is_authenticated
-        or _has_messages(request)
-    ):
+def serve(
+    request: HttpRequest, build: Callable[[], HttpResponse], *, name: str = "", owner: int | None = None
+) -> HttpResponse:
+    """The stored page when there is one for this stamp, otherwise ``build()``, stored if it can be.
+
+    ``owner`` is whose data the page shows: the logged-in freelancer unless given (a client's
+    link page names the link's freelancer, and its ``name`` the link).
+    """
+    if owner is None and request.user.is_authenticated:
+        owner = request.user.pk
+    if not settings.PAGE_CACHE or request.method != "GET" or owner is None or _has_messages(request):
         return build()
-    head, tail = _key_parts(request, name)
-    found = lookup(request.user.pk, head, tail)
+    head, tail = _key_parts(request, name, owner)
+    found = lookup(owner, head, tail)
     if found is not None and found[1] is not None:
         content_type, _, content = found[1].partition(b"\n")
         response = HttpResponse(content, content_type=content_type.decode())

@@ -163,6 +163,10 @@ def link_page(request: HttpRequest, public_id) -> HttpResponse:
         return unavailable(request, link.state, link)
     if handler is None:
         return unavailable(request, "unknown")
+    if request.method == "GET":  # the same page until the freelancer's data changes (a decision does)
+        return pagecache.serve(
+            request, lambda: handler.page(request, link, visit), name=f"link-{link.pk}", owner=link.owner_id
+        )
     return handler.page(request, link, visit)
 
 

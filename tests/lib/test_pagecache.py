@@ -18,6 +18,13 @@ from freelance.lib import pagecache
 from projects.models import Client, Project
 from tests.conftest import PASSWORD
 from tests.factories import ClientFactory, project_with_phases
+from tests.projects.test_acceptance import (
+    deliver_through_the_ui,
+    delivered_project,
+    link_in_latest_mail,
+    open_as_client,
+    shown_hash,
+)
 from tests.projects.test_clients import client_data
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +212,6 @@ def test_a_clients_acceptance_shows_on_the_freelancers_stored_page_and_leaves_ot
         delivered_project,
         link_in_latest_mail,
         open_as_client,
-        shown_hash,
     )
 
     project, first, jan = delivered_project(alice)
@@ -238,3 +244,21 @@ def test_a_clients_acceptance_shows_on_the_freelancers_stored_page_and_leaves_ot
 def test_page_cache_off_builds_every_page(alice_client, alice, pages_built):
     clients_page(alice_client)
     assert not clients_page(alice_client)[1]
+
+
+def test_a_clients_link_page_is_stored_and_follows_the_freelancers_changes(alice, alice_client):
+    _project, first, jan = delivered_project(alice)
+    assert deliver_through_the_ui(alice_client, first, [jan]).status_code == 302
+    browser, page_url = open_as_client(link_in_latest_mail("jan@bakkerij.example"))
+    with CaptureQueriesContext(connection) as built:
+        assert browser.get(page_url).get("X-Page-Cache") != "hit"
+    with CaptureQueriesContext(connection) as served:
+        again = browser.get(page_url)
+    assert again.get("X-Page-Cache") == "hit"
+    assert len(served) <= 2 < len(built), "the session and the link: the rest comes from the store"
+    item = first.scope_items.first()
+    item.title = "Een nieuwe omschrijving"
+    item.save()
+    assert "Een nieuwe omschrijving" in browser.get(page_url).content.decode()
+    assert first.acceptance_requests.get().link.revoke("superseded")
+    assert browser.get(page_url).status_code != 200, "a revoked link is checked before the store"
