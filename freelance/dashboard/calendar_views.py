@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from freelance.dashboard import calendar
 from freelance.dashboard.models import CalendarFeed
+from freelance.lib import pagecache
 from freelance.links.views import count_failure, too_many_failures
 
 CACHE_SECONDS = 300
@@ -42,7 +43,13 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
             return refused(429)
         count_failure(request, token)
         return refused(404)
-    response = HttpResponse(calendar.render(calendar_feed.user), content_type="text/calendar; charset=utf-8")
+    response = pagecache.serve(
+        request,
+        lambda: HttpResponse(calendar.render(calendar_feed.user), content_type="text/calendar; charset=utf-8"),
+        name="calendar",
+        owner=calendar_feed.user_id,
+        per_browser=False,  # a calendar app keeps no cookies, and the feed has no form
+    )
     response["Content-Disposition"] = 'inline; filename="mijlpaal.ics"'
     response["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
     response["Referrer-Policy"] = "no-referrer"

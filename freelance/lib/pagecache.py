@@ -244,10 +244,12 @@ def _has_messages(request: HttpRequest) -> bool:
     return storage is not None and len(storage) > 0
 
 
-def _key_parts(request: HttpRequest, name: str, owner: int) -> tuple[str, str]:
+def _key_parts(request: HttpRequest, name: str, owner: int, per_browser: bool) -> tuple[str, str]:
     """The page's key around the stamp: who, which page and variant, language, date, browser."""
-    get_token(request)  # makes sure this browser has a CSRF secret before it is part of the key
-    secret = hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode()).hexdigest()[:16]
+    secret = ""
+    if per_browser:
+        get_token(request)  # makes sure this browser has a CSRF secret before it is part of the key
+        secret = hashlib.sha256(request.META.get("CSRF_COOKIE", "").encode()).hexdigest()[:16]
     variant = hashlib.sha256(
         "\n".join([request.get_full_path(), *(request.META.get(header, "") for header in HTMX_HEADERS)]).encode()
     ).hexdigest()[:32]
@@ -257,7 +259,12 @@ def _key_parts(request: HttpRequest, name: str, owner: int) -> tuple[str, str]:
 
 
 def serve(
-    request: HttpRequest, build: Callable[[], HttpResponse], *, name: str = "", owner: int | None = None
+    request: HttpRequest,
+    build: Callable[[], HttpResponse],
+    *,
+    name: str = "",
+    owner: int | None = None,
+    per_browser: bool = True,
 ) -> HttpResponse:
     """The stored page when there is one for this stamp, otherwise ``build()``, stored if it can be.
 
@@ -268,7 +275,7 @@ def serve(
         owner = request.user.pk
     if not settings.PAGE_CACHE or request.method != "GET" or owner is None or _has_messages(request):
         return build()
-    head, tail = _key_parts(request, name, owner)
+    head, tail = _key_parts(request, name, owner, per_browser)
     found = lookup(owner, head, tail)
     if found is not None and found[1] is not None:
         content_type, _, content = found[1].partition(b"\n")

@@ -269,3 +269,15 @@ def test_delivered_phases_stay_in_until_accepted(client, alice):
     found = events(fetch(client, feed_url(alice)))
     assert found[f"phase-{first.pk}@mijlpaal.example.nl"]["categories"] == ["hard"]
     assert str(Phase.Status.DELIVERED.label) in found[f"phase-{first.pk}@mijlpaal.example.nl"]["description"]
+
+
+def test_a_second_fetch_is_served_from_the_store_without_a_cookie_and_a_change_shows_at_once(client, alice):
+    plan(alice, name="Bakkerij")
+    url = feed_url(alice)
+    first = client.get(url)
+    again = client.get(url)
+    assert again.get("X-Page-Cache") == "hit" and again.content == first.content
+    assert not again.cookies and not first.cookies, "a calendar app keeps no cookies: none is set"
+    assert again["Content-Disposition"] == 'inline; filename="mijlpaal.ics"'
+    plan(alice, name="Slagerij")
+    assert any("Slagerij" in e["summary"] for e in events(fetch(client, url)).values())
