@@ -364,10 +364,10 @@ def measure_in_process(pages: list[Page], acceptance_tokens: dict[str, str], run
         if page.login:
             browser = browsers.get(page.user)
             if browser is None:
-                browser = browsers[page.user] = Client(HTTP_HOST="127.0.0.1")
+                browser = browsers[page.user] = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
                 browser.force_login(get_user_model().objects.get(username=page.user))
         else:
-            browser = Client(HTTP_HOST="127.0.0.1")
+            browser = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
             if page.key == "acceptance":
                 browser.get(f"/l/{acceptance_tokens[page.user]}/")
         headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in page.headers.items()}
@@ -630,7 +630,8 @@ def render_report(ctx: dict) -> tuple[str, list[tuple[str, bool]]]:
     data = ctx["data"]
     sizes = ctx["sizes"]
     lt, sm, inst = sizes["longtime"], sizes["small"], sizes["install"]
-    w(f"Data: `generate_data --seed {ctx['seed']}` (scale {mode.scale:g}, {mode.hosted} hosted freelancers): "
+    how = (data.get("output") or "").splitlines()[0] if data.get("output") else f"generate_data --seed {ctx['seed']}"
+    w(f"Data: `{how}` (scale {mode.scale:g}, {mode.hosted} hosted freelancers): "
       f"longtime {lt['clients']:,} clients, {lt['projects']:,} projects, {lt['phases']:,} phases, "
       f"{lt['hours']:,} time entries, {lt['invoices']:,} invoices; small {sm['projects']:,} projects, "
       f"{sm['invoices']:,} invoices; the install {inst['freelancers']:,} logins, {inst['invoices']:,} invoices, "
