@@ -45,7 +45,7 @@ def test_postgres_url_with_credentials_and_options():
         "6543",
         "mijlpaal",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
     assert db["CONN_MAX_AGE"] > 0, "connections are reused"
 
 
@@ -147,3 +147,14 @@ def test_the_suite_runs_on_the_database_that_database_url_names(db):
 
     expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     assert connection.vendor == expected
+
+
+def test_postgresql_runs_without_jit_on_every_connection(db):
+    """JIT spent ~20 ms compiling the dashboard's money summary, which runs in ~2 ms without it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -14,6 +14,7 @@ acceptances that have not happened; they are on the project page and in the cale
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -378,6 +379,12 @@ class Trouble:
 
     def __bool__(self) -> bool:
         return bool(self.stopped or self.stuck_mail or self.failed_mail)
+
+    def signature(self) -> str:
+        """Short, and different whenever the card would say something else (but for the clock)."""
+        parts = [f"{hb.component}@{hb.last_seen.timestamp()}" for hb in self.stopped]
+        parts += [str(self.stuck_mail), str(self.failed_mail)]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
 def background_trouble(user) -> Trouble:

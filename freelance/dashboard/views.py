@@ -113,13 +113,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context = {"trouble": overview.background_trouble(request.user), "background": background_status()}
         return render(request, f"{TEMPLATE}#background-status", context)
     trouble = overview.background_trouble(request.user)
-    if trouble:  # "last seen 3 minutes ago" changes by the minute: built every time
+
+    def build() -> HttpResponse:
         context = dashboard_context(request.user, today, trouble=trouble)
-        context["background"] = background_status()
+        if trouble:
+            context["background"] = background_status()
         return render(request, TEMPLATE, context)
-    return pagecache.serve(
-        request, lambda: render(request, TEMPLATE, dashboard_context(request.user, today, trouble=trouble))
-    )
+
+    name = "dashboard"
+    if trouble:  # the card says "last seen 3 minutes ago": stored for this minute and this trouble only
+        name = f"dashboard-{trouble.signature()}-{timezone.now():%H%M}"
+    return pagecache.serve(request, build, name=name)
 
 
 @require_GET

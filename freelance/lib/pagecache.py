@@ -275,6 +275,11 @@ def serve(
         owner = request.user.pk
     if not settings.PAGE_CACHE or request.method != "GET" or owner is None or _has_messages(request):
         return build()
+    if per_browser and settings.CSRF_COOKIE_NAME not in request.COOKIES:
+        # A first visit (or a client that keeps no cookies): its key would never recur. Give the
+        # browser its CSRF cookie now, so that its next request can be served from the store.
+        get_token(request)
+        return build()
     head, tail = _key_parts(request, name, owner, per_browser)
     found = lookup(owner, head, tail)
     if found is not None and found[1] is not None:

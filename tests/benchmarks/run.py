@@ -937,8 +937,8 @@ def main(argv: list[str] | None = None) -> int:
             cookies[username] = browser.cookie_header("sessionid", "csrftoken")
             if username in tokens:
                 client = Browser(server.base)
-                client.open_link(tokens[username])
-                cookies[f"client:{username}"] = client.cookie_header("sessionid")
+                client.get(client.open_link(tokens[username]))  # the page sets the CSRF cookie, as in a browser
+                cookies[f"client:{username}"] = client.cookie_header("sessionid", "csrftoken")
         for page in pages:
             if page.problem or page.key == "acceptance_post":
                 continue

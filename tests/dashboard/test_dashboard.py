@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -131,3 +132,25 @@ def test_the_status_page_always_shows_the_background_jobs(alice_client, settings
     assert section.count("running") == 2 and "need attention" not in section
     polled = alice_client.get(reverse("background_status"), HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
     assert polled.content.decode().lstrip().startswith('<section class="card" id="background-status"')
+
+
+def test_with_trouble_the_page_is_stored_for_the_minute_and_the_card_follows_the_mail(alice_client, alice):
+    with time_machine.travel(timezone.now().replace(second=5), tick=False):
+        mail = OutgoingEmail.objects.create(
+            owner=alice,
+            kind="test",
+            to=["x@example.nl"],
+            subject="s",
+            stored_text="b",
+            language="en",
+            next_attempt_at=timezone.now() - timedelta(hours=1),
+        )
+        dashboard(alice_client)  # the first visit sets the browser's CSRF cookie
+        dashboard(alice_client)
+        again = dashboard(alice_client)
+        assert again.get("X-Page-Cache") == "hit"
+        assert "1 email is waiting longer than it should." in status_section(again)
+        OutgoingEmail.objects.filter(pk=mail.pk).update(status="sent", sent_at=timezone.now())
+        after = dashboard(alice_client)
+        assert after.get("X-Page-Cache") != "hit"
+        assert 'id="background-heading"' not in after.content.decode()
