@@ -795,6 +795,17 @@ def test_the_list_offers_projects_that_are_ready_to_invoice(alice_client, alice)
     assert url("invoice_draft_unbilled", project.pk) in body(response)
 
 
+def test_the_list_shows_the_first_ten_projects_ready_to_invoice_and_says_there_are_more(alice_client, alice):
+    HourlyRate.objects.create(owner=alice, valid_from=date(2026, 1, 1), amount=Decimal("90"))
+    client = ClientFactory(owner=alice)
+    for number in range(12):
+        project = ProjectFactory(owner=alice, client=client, name=f"Project {number:02d}")
+        time_entries.record_time(project, actor=alice, day=TODAY, hours=Decimal("1"))
+    response = alice_client.get(url("invoice_list"), **EN)
+    assert [p.name for p in response.context["ready"]] == [f"Project {n:02d}" for n in range(10)]
+    assert "More projects have something to invoice; these are the first 10 by name." in body(response)
+
+
 # -- pausing a client's payment reminders -----------------------------------------------------------
 
 
