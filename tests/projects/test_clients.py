@@ -780,7 +780,9 @@ def make_clients(owner, count: int) -> None:
         ProjectFactory(owner=owner, client=client)
 
 
-def test_the_list_runs_the_same_queries_for_1_and_200_clients(alice_client, alice, pages_built, django_assert_max_num_queries):
+def test_the_list_runs_the_same_queries_for_1_and_200_clients(
+    alice_client, alice, pages_built, django_assert_max_num_queries
+):
     url = reverse("projects:client_list")
     make_clients(alice, 1)
     one = count_queries(lambda: alice_client.get(url, **EN))
