@@ -45,6 +45,7 @@ from contracts import claims, deposits, invoices, payments, time_entries
 from contracts.forms.invoices import InvoiceDraftForm, InvoiceLineForm, PauseRemindersForm, PaymentForm
 from contracts.models import Invoice, InvoiceEvent, InvoiceLine, Payment, TimeEntry
 from freelance.documents.store import get as get_document
+from freelance.lib import pagecache
 from freelance.lib.formats import freelancer_name
 from freelance.lib.money import exact, format_money
 from freelance.lib.pagecache import cached_page
@@ -496,11 +497,17 @@ def invoice_preview_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The PDF exactly as it was sent: the stored bytes, never rendered again."""
-    invoice = owned_or_404(Invoice.objects.exclude(status=Invoice.Status.DRAFT).defer("pdf"), request, pk=pk)
-    document = get_document(invoices.invoice_reference(invoice))  # rendered once, if the worker has not yet
-    response = HttpResponse(document.content, content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, invoices.filename(invoice))
+    """The PDF exactly as it was sent: the stored bytes, never rendered again (and on a repeat
+    download, straight from the page store: no invoice or document query)."""
+
+    def build() -> HttpResponse:
+        invoice = owned_or_404(Invoice.objects.exclude(status=Invoice.Status.DRAFT).defer("pdf"), request, pk=pk)
+        document = get_document(invoices.invoice_reference(invoice))  # rendered once, if the worker has not yet
+        response = HttpResponse(document.content, content_type=document.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, invoices.filename(invoice))
+        return response
+
+    response = pagecache.serve(request, build, name=f"invoice-pdf-{pk}")
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -62,7 +62,7 @@ HTMX_HEADERS = (
     "HTTP_HX_HISTORY_RESTORE_REQUEST",
 )
 CACHE_ERRORS = (ConnectionError, OSError, TimeoutError, RedisError)
-PREFIX = "mijlpaal:pages:"
+PREFIX = "mijlpaal:pages:2:"  # the number changes with the stored format
 
 # One round trip for a page: both stamps (started at the clock's nanoseconds if missing, so a
 # counter lost with Redis never repeats an old value) and the page stored under them, if any.
@@ -283,8 +283,11 @@ def serve(
     head, tail = _key_parts(request, name, owner, per_browser)
     found = lookup(owner, head, tail)
     if found is not None and found[1] is not None:
-        content_type, _, content = found[1].partition(b"\n")
+        content_type, _, rest = found[1].partition(b"\n")
+        disposition, _, content = rest.partition(b"\n")
         response = HttpResponse(content, content_type=content_type.decode())
+        if disposition:
+            response["Content-Disposition"] = disposition.decode()
         response["X-Page-Cache"] = "hit"
         return response
     response = build()
@@ -297,7 +300,8 @@ def serve(
     ):
         with contextlib.suppress(*CACHE_ERRORS):
             client, _lookup, _bump = _redis()
-            client.set(head + found[0] + tail, response["Content-Type"].encode() + b"\n" + response.content, ex=TTL)
+            headers = response["Content-Type"] + "\n" + response.get("Content-Disposition", "") + "\n"
+            client.set(head + found[0] + tail, headers.encode() + response.content, ex=TTL)
     return response
 
 

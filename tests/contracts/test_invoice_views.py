@@ -610,6 +610,23 @@ def test_download_serves_the_stored_pdf(alice_client, alice):
     assert alice_client.get(url("invoice_preview_pdf", invoice.pk))["Location"] == url("invoice_pdf", invoice.pk)
 
 
+def test_a_repeat_download_comes_from_the_page_store_with_its_name_and_never_for_someone_else(
+    alice_client, alice, bob, client
+):
+    invoice = sent(alice)
+    for _ in range(2):  # the first visit sets the CSRF cookie, the second stores the file
+        first = alice_client.get(url("invoice_pdf", invoice.pk))
+    with CaptureQueriesContext(connection) as queries:
+        again = alice_client.get(url("invoice_pdf", invoice.pk))
+    assert again.get("X-Page-Cache") == "hit" and len(queries) <= 2
+    assert again.content == first.content == bytes(Invoice.objects.get(pk=invoice.pk).pdf)
+    assert again["Content-Disposition"] == 'attachment; filename="factuur-2026-0001.pdf"'
+    assert again["Content-Type"] == "application/pdf" and again["Cache-Control"] == "private, no-store"
+    client.force_login(bob)
+    for _ in range(3):
+        assert client.get(url("invoice_pdf", invoice.pk)).status_code == 404
+
+
 # -- payments -----------------------------------------------------------------------------------
 
 
