@@ -494,7 +494,7 @@ class Freelancer:
             )
             phases.append(phase)
             self.scope(phase)
-        Project.objects  # noqa: B018 - (rows only; nothing is saved through the model)
+        project["_client_name"] = client["name"]  # for the acceptance snapshots (not a column)
         project["first_deadline"] = plan[0]["deadline"]
         w[Project].rows[-1] = w[Project].getter(project)  # the deadline is known once the plan is
         self.history(project, phases, client)

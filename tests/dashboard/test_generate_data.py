@@ -13,7 +13,7 @@ from django.urls import reverse
 from contracts.models import Invoice, TimeEntry
 from freelance.dashboard import loadgen
 from freelance.evidence.chain import verify_chain
-from projects.models import ChangeRequest, Phase, Project
+from projects.models import Acceptance, ChangeRequest, Phase, Project
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ARGS = ["--scale", "0.02", "--hosted", "3"]
@@ -62,6 +62,8 @@ def test_the_shape_follows_the_issue_and_the_pages_work():
     unbilled_wishes = ChangeRequest.objects.filter(project__in=finished, decision="pay", invoice_lines__isnull=True)
     billed_projects = Invoice.objects.filter(project__in=finished).values("project_id")
     assert not unbilled_wishes.filter(project__in=billed_projects).exists()
+    acceptance = Acceptance.objects.filter(request__phase__project__owner=longtime).first()
+    assert acceptance.snapshot["client"], "the snapshot names the client, as the app's does"
     for user in (longtime, small):
         chain = verify_chain(user.pk)
         assert chain.ok and chain.checked > 0, chain.first_broken
