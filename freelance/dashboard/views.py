@@ -34,6 +34,7 @@ from projects import acceptance
 from projects.models import AcceptanceRequest, Phase
 
 TEMPLATE = "dashboard/dashboard.html"
+TROUBLE_SECONDS = 30  # how late the trouble card may appear, or go, on a page served from the store
 INVALID = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
@@ -112,7 +113,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "background-status":
         context = {"trouble": overview.background_trouble(request.user), "background": background_status()}
         return render(request, f"{TEMPLATE}#background-status", context)
-    trouble = overview.background_trouble(request.user)
+    # Worked out at most every half minute, and again after the freelancer's own writes (a mail
+    # sent again); while it shows, the card asks again every 30 s (the branch above).
+    trouble = pagecache.memo(
+        request.user.pk, "trouble", lambda: overview.background_trouble(request.user), ttl=TROUBLE_SECONDS
+    )
 
     def build() -> HttpResponse:
         context = dashboard_context(request.user, today, trouble=trouble)

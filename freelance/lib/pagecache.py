@@ -34,6 +34,7 @@ import contextlib
 import contextvars
 import hashlib
 import logging
+import pickle
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -303,6 +304,26 @@ def serve(
             headers = response["Content-Type"] + "\n" + response.get("Content-Disposition", "") + "\n"
             client.set(head + found[0] + tail, headers.encode() + response.content, ex=TTL)
     return response
+
+
+def memo(owner: int, name: str, compute: Callable[[], object], *, ttl: int) -> object:
+    """``compute()``, kept for ``ttl`` seconds and only until the owner's next write.
+
+    For a small answer that decides which stored page to serve (the dashboard's trouble card):
+    read in the same round trip as the stamp, so it costs no query while nothing changed.
+    """
+    if not settings.PAGE_CACHE:
+        return compute()
+    head = f"{PREFIX}memo:{owner}:{name}:"
+    found = lookup(owner, head, "")
+    if found is not None and found[1] is not None:
+        with contextlib.suppress(pickle.UnpicklingError, AttributeError, EOFError, ImportError, TypeError):
+            return pickle.loads(found[1])  # noqa: S301 (written just below, by this app, into its own Redis)
+    value = compute()
+    if found is not None:
+        with contextlib.suppress(*CACHE_ERRORS):
+            _redis()[0].set(head + found[0], pickle.dumps(value), ex=ttl)
+    return value
 
 
 def cached_page(view: Callable | None = None, *, name: str = ""):

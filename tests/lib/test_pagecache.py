@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from freelance.lib import pagecache
+from freelance.outbox.models import OutgoingEmail
 from projects.models import Client, Project
 from tests.conftest import PASSWORD
 from tests.factories import ClientFactory, project_with_phases
@@ -283,3 +284,35 @@ def test_a_client_without_cookies_is_never_served_or_stored(alice, alice_client)
     assert alice_client.cookies["csrftoken"].value, "it is offered a CSRF cookie for next time"
     alice_client.get(reverse("projects:client_list"), **EN)
     assert len(redis_client.keys(stored)) == 1
+
+
+def test_a_memo_is_worked_out_once_until_the_owner_writes_or_it_expires(alice, bob, settings):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"answer": len(calls)}
+
+    assert pagecache.memo(alice.pk, "trouble", compute, ttl=30) == {"answer": 1}
+    assert pagecache.memo(alice.pk, "trouble", compute, ttl=30) == {"answer": 1}  # no second computation
+    pagecache.bump(bob.pk)
+    assert pagecache.memo(alice.pk, "trouble", compute, ttl=30) == {"answer": 1}, "another freelancer's write"
+    pagecache.bump(alice.pk)
+    assert pagecache.memo(alice.pk, "trouble", compute, ttl=30) == {"answer": 2}, "her own write"
+    pagecache._redis()[0].delete(*pagecache._redis()[0].keys(f"{pagecache.PREFIX}memo:{alice.pk}:*"))
+    assert pagecache.memo(alice.pk, "trouble", compute, ttl=30) == {"answer": 3}, "expired"
+    assert 0 < pagecache._redis()[0].ttl(pagecache._redis()[0].keys(f"{pagecache.PREFIX}memo:{alice.pk}:*")[0]) <= 30
+    settings.PAGE_CACHE = False
+    assert pagecache.memo(alice.pk, "trouble", compute, ttl=30) == {"answer": 4}
+
+
+def test_the_trouble_card_goes_once_the_freelancer_sends_the_mail_again(alice_client, alice):
+    email = OutgoingEmail.objects.create(
+        owner=alice, kind="test", to=["x@example.nl"], subject="s", stored_text="b", language="en", status="failed"
+    )
+    alice_client.get(reverse("dashboard"), **EN)  # the browser's CSRF cookie
+    assert "could not be sent" in alice_client.get(reverse("dashboard"), **EN).content.decode()
+    assert "could not be sent" in alice_client.get(reverse("dashboard"), **EN).content.decode()  # memo and page
+    response = alice_client.post(reverse("outbox:send_again", args=[email.pk]), **EN)
+    alice_client.get(response["Location"], **EN)  # its message shown
+    assert "could not be sent" not in alice_client.get(reverse("dashboard"), **EN).content.decode()
