@@ -267,6 +267,12 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 # Sessions: at most 12 hours after login however busy (the expiry is fixed at login), and
 # SESSION_IDLE_MINUTES without a request ends one sooner (freelance/accounts/sessions.py).
 SESSION_COOKIE_AGE = 12 * 60 * 60
+# Read from Redis (at most 5 minutes, then again from the table), written through to the
+# database; without Redis, from the table (freelance/accounts/session_store.py).
+SESSION_ENGINE = "freelance.accounts.session_store"
+# The logged-in user, read from Redis with the page stamp (freelance/accounts/backends.py): every
+# write through the app is seen at once; a change behind its back (SQL by hand) within this. 0: off.
+USER_CACHE_SECONDS = 60
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
 # Accounts: the operator invites freelancers (an emailed link, single use, INVITATION_DAYS
 # valid). OPEN_SIGNUP lets anyone make a freelancer account at /accounts/signup/.

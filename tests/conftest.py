@@ -39,6 +39,19 @@ def pages_built(settings):
     settings.PAGE_CACHE = False
 
 
+@pytest.fixture(autouse=True)
+def _users_from_the_database(settings):
+    """The logged-in user read from the database on every request, as on a request whose user
+    Redis does not hold: so a test that counts queries counts the same on each request. The
+    tests of the user kept in Redis ask for ``users_from_redis``."""
+    settings.USER_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def users_from_redis(settings):
+    settings.USER_CACHE_SECONDS = 60
+
+
 # -- users ---------------------------------------------------------------------------
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import backends, get_user_model
+
+from freelance.lib import pagecache
 
 
 class ModelBackend(backends.ModelBackend):
@@ -25,9 +28,19 @@ class ModelBackend(backends.ModelBackend):
         return set()
 
     def get_user(self, user_id):
-        user_model = get_user_model()
         try:
-            user = user_model._default_manager.select_related("session_epoch").get(pk=user_id)
-        except user_model.DoesNotExist:
+            owner = int(user_id)
+        except (TypeError, ValueError):
             return None
-        return user if self.user_can_authenticate(user) else None
+        # Kept with the page stamp (``pagecache.memo``): any write through the app (a new
+        # password, deactivation, "log out everywhere", in a request, task, admin or shell) makes
+        # the next request read the row again; so a page served from the store costs no query
+        # for its user.
+        seconds = settings.USER_CACHE_SECONDS
+        user = pagecache.memo(owner, "user", lambda: self._load(owner), ttl=seconds) if seconds else self._load(owner)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    @staticmethod
+    def _load(user_id: int):
+        user_model = get_user_model()
+        return user_model._default_manager.select_related("session_epoch").filter(pk=user_id).first()

@@ -54,12 +54,15 @@ def user_epoch(user) -> int:
 
 
 def check(request: HttpRequest) -> None:
-    """End the request's session if it has been idle too long or was ended everywhere."""
+    """End the request's session if it has been idle too long, is past its absolute expiry, or
+    was ended everywhere. The expiry is checked here too, not only by the session store: the
+    store reads sessions from Redis first, and a clock is the app's to trust, not the cache's."""
     session = request.session
     now = now_timestamp()
     last_activity = session.get(LAST_ACTIVITY_KEY)
     idle = isinstance(last_activity, int) and now - last_activity > settings.SESSION_IDLE_MINUTES * 60
-    if idle or session.get(EPOCH_KEY, 0) != user_epoch(request.user):
+    expired = session.get_expiry_date() <= timezone.now()
+    if idle or expired or session.get(EPOCH_KEY, 0) != user_epoch(request.user):
         logout(request)
         if idle:
             request.session[IDLE_LOGOUT_KEY] = True

@@ -18,11 +18,12 @@ from projects.models import Project
 from tests.factories import ClientFactory, ProjectFactory
 from tests.projects.test_project_sections import busy
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("users_from_redis")]
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-# The session and the user (2); the calendar has no session, but its feed (1) and owner (1):
-# everything else comes from Redis, the dashboard's trouble card included (pagecache.memo).
-SERVED = 2
+# Nothing: the session (freelance/accounts/session_store.py), the user (backends.py) and the
+# dashboard's trouble card (pagecache.memo) come from Redis with the page. The calendar has no
+# login: it reads its feed and owner (at most 3).
+SERVED = 0
 
 
 def pages(project: Project, feed: str) -> dict[str, str]:
