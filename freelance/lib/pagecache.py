@@ -259,6 +259,39 @@ def _key_parts(request: HttpRequest, name: str, owner: int, per_browser: bool) -
     return head, tail
 
 
+def _storable(request: HttpRequest, owner: int | None, per_browser: bool) -> bool:
+    return (
+        settings.PAGE_CACHE
+        and request.method == "GET"
+        and owner is not None
+        and not _has_messages(request)
+        and (not per_browser or settings.CSRF_COOKIE_NAME in request.COOKIES)
+    )
+
+
+def _response(stored: bytes) -> HttpResponse:
+    content_type, _, rest = stored.partition(b"\n")
+    disposition, _, content = rest.partition(b"\n")
+    response = HttpResponse(content, content_type=content_type.decode())
+    if disposition:
+        response["Content-Disposition"] = disposition.decode()
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
+def stored(request: HttpRequest, *, name: str, owner: int, per_browser: bool = True) -> HttpResponse | None:
+    """The page stored for this request under the owner's current stamp, or None: never builds.
+
+    For a view that can tell from the session alone which page it would serve (a client's link
+    page), so that a repeat visit needs no query at all.
+    """
+    if not _storable(request, owner, per_browser):
+        return None
+    head, tail = _key_parts(request, name, owner, per_browser)
+    found = lookup(owner, head, tail)
+    return _response(found[1]) if found is not None and found[1] is not None else None
+
+
 def serve(
     request: HttpRequest,
     build: Callable[[], HttpResponse],
@@ -274,23 +307,16 @@ def serve(
     """
     if owner is None and request.user.is_authenticated:
         owner = request.user.pk
-    if not settings.PAGE_CACHE or request.method != "GET" or owner is None or _has_messages(request):
-        return build()
-    if per_browser and settings.CSRF_COOKIE_NAME not in request.COOKIES:
-        # A first visit (or a client that keeps no cookies): its key would never recur. Give the
-        # browser its CSRF cookie now, so that its next request can be served from the store.
-        get_token(request)
+    if not _storable(request, owner, per_browser):
+        if per_browser and settings.CSRF_COOKIE_NAME not in request.COOKIES:
+            # A first visit (or a client that keeps no cookies): its key would never recur. Give
+            # the browser its CSRF cookie now, so that its next request can be served from the store.
+            get_token(request)
         return build()
     head, tail = _key_parts(request, name, owner, per_browser)
     found = lookup(owner, head, tail)
     if found is not None and found[1] is not None:
-        content_type, _, rest = found[1].partition(b"\n")
-        disposition, _, content = rest.partition(b"\n")
-        response = HttpResponse(content, content_type=content_type.decode())
-        if disposition:
-            response["Content-Disposition"] = disposition.decode()
-        response["X-Page-Cache"] = "hit"
-        return response
+        return _response(found[1])
     response = build()
     if (
         found is not None

@@ -139,6 +139,11 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         "viewed_at": timezone.now().isoformat(),
         "ip": client_ip(request),
         "user_agent": user_agent(request),
+        # Enough to serve the page again from the store without reading the link (``served_again``).
+        "link": link.pk,
+        "owner": link.owner_id,
+        "language": link.language,
+        "expires": link.expires_at.timestamp(),
     }
     request.session[SESSION_KEY] = visits
     request.session.cycle_key()  # a fresh session id once this browser holds a link
@@ -148,6 +153,10 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
 @client_facing("same-origin")
 @require_http_methods(["GET", "HEAD", "POST"])
 def link_page(request: HttpRequest, public_id) -> HttpResponse:
+    if request.method == "GET":
+        again = served_again(request, request.session.get(SESSION_KEY, {}).get(str(public_id)))
+        if again is not None:
+            return again
     link = ClientLink.objects.select_related("owner").filter(public_id=public_id).first()
     if link is not None:
         pagecache.narrow(link.owner_id)
@@ -165,9 +174,42 @@ def link_page(request: HttpRequest, public_id) -> HttpResponse:
         return unavailable(request, "unknown")
     if request.method == "GET":  # the same page until the freelancer's data changes (a decision does)
         return pagecache.serve(
-            request, lambda: handler.page(request, link, visit), name=f"link-{link.pk}", owner=link.owner_id
+            request,
+            lambda: handler.page(request, link, visit),
+            name=stored_name(link.pk, link.expires_at.timestamp()),
+            owner=link.owner_id,
         )
     return handler.page(request, link, visit)
+
+
+def stored_name(link_pk: int, expires: float) -> str:
+    # The expiry is part of the name: a page stored for one expiry is never served for another.
+    return f"link-{link_pk}-{expires:.0f}"
+
+
+def served_again(request: HttpRequest, visit: dict | None) -> HttpResponse | None:
+    """The link's page from the store, known from this browser's session alone: no query.
+
+    Safe without reading the link: a page is stored only while its link is valid, under the
+    freelancer's stamp, and any change to the link (used, revoked, a new expiry, a decision)
+    is a write that bumps that stamp. What no write marks, the clock, is checked here against
+    the expiry the session holds (and that the stored page's name holds). Anything missing
+    (a session from before this, a decided link) goes the long way, through the database.
+    """
+    if not visit or visit.get("done") or not all(key in visit for key in ("link", "owner", "expires", "language")):
+        return None
+    try:
+        link_pk, owner, expires = int(visit["link"]), int(visit["owner"]), float(visit["expires"])
+    except (TypeError, ValueError):
+        return None
+    if expires <= timezone.now().timestamp():
+        return None
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    language = chosen if chosen in dict(settings.LANGUAGES) else visit["language"]
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+    return pagecache.stored(request, name=stored_name(link_pk, expires), owner=owner)
 
 
 def mark_done(request: HttpRequest, link: ClientLink) -> None:

@@ -49,7 +49,7 @@ def test_opening_moves_the_token_into_the_session_and_redirects_without_it(clien
     assert "noindex" in response["X-Robots-Tag"]
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     visit = client.session["client_links"][str(link.public_id)]
-    assert set(visit) == {"viewed_at", "ip", "user_agent"}
+    assert set(visit) == {"viewed_at", "ip", "user_agent", "link", "owner", "language", "expires"}
     assert token not in str(dict(client.session))
 
 
