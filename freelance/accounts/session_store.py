@@ -14,9 +14,11 @@ A page served from the store then costs no query for its session.
 from __future__ import annotations
 
 import logging
+import pickle
 
 from django.contrib.sessions.backends import cached_db
 
+from freelance.lib import pagecache
 from freelance.lib.pagecache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -24,42 +26,52 @@ logger = logging.getLogger(__name__)
 CACHE_SECONDS = 300
 
 
-class _Tolerant:
-    """The session cache, as a cache that may be away."""
+class _Redis:
+    """The sessions' cache: Redis through the page store's client (one client per process, not
+    one per call as Django's cache makes), and a cache that may be away."""
 
-    def __init__(self, cache) -> None:
-        self._cache = cache
+    def _key(self, key: str) -> str:
+        return f"{pagecache.PREFIX}session:{key}"
 
     def get(self, key, default=None):
         try:
-            return self._cache.get(key, default)
+            raw = pagecache._redis()[0].get(self._key(key))
         except CACHE_ERRORS:
+            return default
+        if raw is None:
+            return default
+        try:
+            return pickle.loads(raw)  # noqa: S301 (written by set() below, into the app's own Redis)
+        except (pickle.UnpicklingError, AttributeError, EOFError, ImportError, TypeError, ValueError):
             return default
 
     def set(self, key, value, timeout=None) -> None:
-        timeout = CACHE_SECONDS if timeout is None else max(0, min(timeout, CACHE_SECONDS))
+        seconds = CACHE_SECONDS if timeout is None else min(int(timeout), CACHE_SECONDS)
         try:
-            self._cache.set(key, value, timeout)
+            if seconds <= 0:
+                pagecache._redis()[0].delete(self._key(key))
+            else:
+                pagecache._redis()[0].set(self._key(key), pickle.dumps(value), ex=seconds)
         except CACHE_ERRORS:
             logger.warning("Could not keep a session in Redis; it is read from the database")
 
     def delete(self, key) -> None:
         try:
-            self._cache.delete(key)
+            pagecache._redis()[0].delete(self._key(key))
         except CACHE_ERRORS:
             logger.warning("Could not remove a session from Redis; its copy there ends within %ss", CACHE_SECONDS)
 
     def __contains__(self, key) -> bool:
         try:
-            return key in self._cache
+            return bool(pagecache._redis()[0].exists(self._key(key)))
         except CACHE_ERRORS:
             return False
 
     def __str__(self) -> str:
-        return str(self._cache)
+        return "Redis (sessions)"
 
 
 class SessionStore(cached_db.SessionStore):
     def __init__(self, session_key=None) -> None:
         super().__init__(session_key)
-        self._cache = _Tolerant(self._cache)
+        self._cache = _Redis()
