@@ -259,3 +259,32 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/Amsterdam"}
+
+
+# -- the suite's wall time ------------------------------------------------------------------
+
+_SUITE_STARTED: list[float] = []
+
+
+def pytest_sessionstart(session):
+    import time
+
+    _SUITE_STARTED.append(time.monotonic())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A whole, green run of the suite (no paths, -k or -m) records its wall time in
+    var/suite-seconds, which the benchmark reports (tests/benchmarks/run.py)."""
+    import time
+
+    config = session.config
+    whole = not config.args or [Path(arg).resolve() for arg in config.args] == [Path(config.rootpath, "tests")]
+    if exitstatus != 0 or not whole or config.option.keyword or config.option.markexpr or not _SUITE_STARTED:
+        return
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller records
+        return
+    seconds = time.monotonic() - _SUITE_STARTED[0]
+    database = "PostgreSQL" if "postgres" in (os.environ.get("DATABASE_URL") or "") else "SQLite"
+    record = Path(config.rootpath, "var", "suite-seconds")
+    record.parent.mkdir(exist_ok=True)
+    record.write_text(f"{seconds:.0f}\n{session.testscollected} tests on {database}\n")
