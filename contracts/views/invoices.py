@@ -507,7 +507,8 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         response["Content-Disposition"] = content_disposition_header(True, invoices.filename(invoice))
         return response
 
-    response = pagecache.serve(request, build, name=f"invoice-pdf-{pk}")
+    # No form in a PDF: one stored copy for all of the freelancer's browsers.
+    response = pagecache.serve(request, build, name=f"invoice-pdf-{pk}", per_browser=False)
     response["Cache-Control"] = "private, no-store"
     return response
 
