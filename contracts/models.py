@@ -736,7 +736,7 @@ class TimeEntry(models.Model):
         verbose_name = _("time entry")
         verbose_name_plural = _("time entries")
         ordering = ["-date", "-started_at", "-pk"]
-        indexes = [models.Index(fields=["owner", "date"], name="time_owner_date")]
+        indexes = [models.Index(fields=["owner", "date"], include=["role", "hours"], name="time_owner_date_hours")]
         constraints = [
             models.CheckConstraint(condition=Q(hours__gt=0, hours__lte=24), name="time_hours_range"),
             models.CheckConstraint(condition=Q(absorbed=False) | Q(billable=False), name="time_absorbed_not_billable"),
@@ -872,6 +872,8 @@ class Invoice(models.Model):
         ordering = ["-issue_date", "-number", "-pk"]
         indexes = [
             models.Index(fields=["owner", "status", "due_date"], name="invoice_owner_status_due"),
+            models.Index(fields=["owner", "issue_date"], name="invoice_owner_issue_date"),
+            models.Index(fields=["owner", "paid_on"], name="invoice_owner_paid_on"),
             models.Index(fields=["status", "due_date", "id"], name="invoice_status_due_id"),
         ]
         constraints = [

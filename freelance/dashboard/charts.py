@@ -7,8 +7,9 @@ Three charts, each with a text alternative (a data table with the same numbers):
   next deadline are drawn (chosen and counted in SQL; their phases prefetched in one query),
   so only their schedules are computed: two queries for one project or five hundred;
 - hours by role per month, the last six months: one grouped query (``TruncMonth``);
-- invoiced against paid per month, the last six months: one query (two grouped selects in
-  a ``UNION ALL``). Invoiced is incl. VAT, by invoice date, sent invoices and credit notes
+- invoiced against paid per month, the last six months: one query (three grouped selects in
+  a ``UNION ALL``: invoices, payments on partly paid invoices, payments on invoices paid since
+  the first month). Invoiced is incl. VAT, by invoice date, sent invoices and credit notes
   (a credit note's total is negative, so it is deducted); paid is money received, by the
   day it was received. Both incl. VAT, so they can be compared.
 
@@ -308,15 +309,27 @@ def invoiced_and_paid(user, today: date) -> BarChart:
         .annotate(amount=Sum("total"))
         .values_list("month", "series", "amount")
     )
-    paid = (
-        Payment.objects.filter(invoice__owner=user, paid_on__gte=start, paid_on__lt=end)
-        .annotate(month=TruncMonth("paid_on"), series=Value(PAID))
+    received = Payment.objects.filter(invoice__owner=user, paid_on__gte=start, paid_on__lt=end)
+    # Only a partly paid or a paid invoice has payments, and a paid invoice's ``paid_on`` is its
+    # last payment's day (``Invoice._settle``): so the window's payments are those of the partly
+    # paid invoices and of the invoices paid in full since the window's start. Both are found by
+    # an index on the freelancer's invoices (owner and status; owner and paid_on), not by reading
+    # every payment of the install or every invoice of ten years.
+    paid = [
+        payments.annotate(month=TruncMonth("paid_on"), series=Value(PAID))
         .order_by()
         .values("month", "series")
         .annotate(amount=Sum("amount"))
         .values_list("month", "series", "amount")
-    )
-    data = {(as_month(month), series): exact(amount) for month, series, amount in invoiced.union(paid, all=True)}
+        for payments in (
+            received.filter(invoice__status=Invoice.Status.PARTLY_PAID),
+            received.filter(invoice__status=Invoice.Status.PAID, invoice__paid_on__gte=start),
+        )
+    ]
+    data: dict[tuple[date, str], Decimal] = {}
+    for month, series, amount in invoiced.union(*paid, all=True):
+        key = (as_month(month), series)
+        data[key] = data.get(key, ZERO) + exact(amount)
     return bar_chart(months, [(INVOICED, _("Invoiced")), (PAID, _("Paid"))], data, stacked=False)
 
 

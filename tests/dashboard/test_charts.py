@@ -83,7 +83,8 @@ def sent(owner, client, issued: date, total: str, **fields) -> Invoice:
 
 
 def paid(invoice: Invoice, amount: str, on: date) -> Payment:
-    return Payment.objects.create(invoice=invoice, amount=Decimal(amount), paid_on=on)
+    """A payment as the app records it: the invoice's status and paid_on follow (``record_payment``)."""
+    return invoice.record_payment(amount=Decimal(amount), paid_on=on, actor=None, today=TODAY)
 
 
 # -- hours by role per month --------------------------------------------------------------------
@@ -166,6 +167,11 @@ def test_invoiced_against_paid_per_month_with_a_credit_note_and_a_partial_paymen
     Invoice.objects.create(owner=alice, client=client, total=Decimal("999.00"))  # a draft
     old = sent(alice, client, date(2026, 5, 29), "50.00")  # before the six months
     paid(old, "50.00", date(2026, 5, 30))
+    late = sent(alice, client, date(2026, 4, 1), "70.00")  # invoiced before, paid in the six months
+    paid(late, "70.00", date(2026, 7, 3))
+    partly = sent(alice, client, date(2026, 5, 1), "200.00")  # still partly paid, invoiced before
+    paid(partly, "20.00", date(2026, 5, 31))
+    paid(partly, "100.00", date(2026, 11, 19))
     theirs = sent(bob, ClientFactory(owner=bob), date(2026, 10, 1), "5000.00")
     paid(theirs, "5000.00", date(2026, 10, 2))
 
@@ -173,12 +179,13 @@ def test_invoiced_against_paid_per_month_with_a_credit_note_and_a_partial_paymen
     assert table(html) == [
         # month, invoiced (incl. VAT, credit notes deducted), paid
         ["June 2026", "€0.00", "€0.00"],
-        ["July 2026", "€0.00", "€0.00"],
+        ["July 2026", "€0.00", "€70.00"],
         ["August 2026", "€0.00", "€0.00"],
         ["September 2026", "€300.00", "€0.00"],
         ["October 2026", "€1,815.00", "€800.00"],
-        ["November 2026", "€395.00", "€710.00"],
+        ["November 2026", "€395.00", "€810.00"],
     ]
+    assert Invoice.objects.get(pk=partly.pk).status == Invoice.Status.PARTLY_PAID
     assert "incl. VAT" in html
     assert "5,000" not in html and "999" not in html
 
