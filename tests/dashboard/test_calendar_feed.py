@@ -281,3 +281,100 @@ def test_a_second_fetch_is_served_from_the_store_without_a_cookie_and_a_change_s
     assert again["Content-Disposition"] == 'inline; filename="mijlpaal.ics"'
     plan(alice, name="Slagerij")
     assert any("Slagerij" in e["summary"] for e in events(fetch(client, url)).values())
+
+
+# -- the window ------------------------------------------------------------------------------
+
+
+def test_the_feed_keeps_a_year_of_the_past_and_everything_ahead(client, alice):
+    today = NOW.date()
+    old = ProjectFactory(owner=alice, name="Long overdue", first_deadline=today - timedelta(days=366))
+    PhaseFactory(project=old, position=1, title="Launch")
+    recent = ProjectFactory(owner=alice, name="Overdue", first_deadline=today - timedelta(days=365))
+    PhaseFactory(project=recent, position=1, title="Launch")
+    sent_invoice(alice, number="2025-0001", due=today - timedelta(days=366), total="10.00")
+    sent_invoice(alice, number="2026-0001", due=today - timedelta(days=365), total="20.00")
+    sent_invoice(alice, number="2028-0001", due=today + timedelta(days=400), total="30.00")
+
+    found = events(fetch(client, feed_url(alice)))
+    summaries = sorted(event["summary"] for event in found.values())
+    assert summaries == [
+        "Hard deadline: Phase 1 Launch — Overdue (" + recent.client.name + ")",
+        "Invoice 2026-0001 due — " + Invoice.objects.get(number="2026-0001").client.name + ", €20.00",
+        "Invoice 2028-0001 due — " + Invoice.objects.get(number="2028-0001").client.name + ", €30.00",
+    ]
+
+
+# -- the writer ------------------------------------------------------------------------------
+
+
+AWKWARD = [
+    "",
+    "plain",
+    "x" * 73,
+    "x" * 74,
+    "x" * 75,
+    "x" * 300,
+    "é" * 40,  # two octets each: a fold never splits a character
+    "a" + "é" * 40,
+    "—" * 30 + "abc",  # three octets each
+    "x" * 72 + "\\" + "y" * 10,  # a backslash at the fold: its escape stays on one line
+    "x" * 73 + ",,,,,",
+    "x" * 71 + "^" + "z" * 10,
+    'Shop <script>alert("x")</script>, phase; two\nlines\\ and more\r\nand\rmore \\N',
+    "🎉" * 30,
+    # escapes at every position around the first and second fold
+    *["x" * n + "\\,;^" + "é" * 30 for n in range(40, 60)],
+]
+
+
+@pytest.mark.parametrize("value", AWKWARD)
+def test_the_feed_writes_an_event_byte_for_byte_as_icalendar_does(value):
+    from icalendar import Event
+
+    from freelance.dashboard.calendar import Entry
+
+    entry = Entry(
+        uid=f"phase-1@{value or 'host'}",
+        summary=f"Hard deadline: {value}",
+        description=f"{value}\nStatus: Planned.",
+        category=value or "hard",
+        url="https://mijlpaal.example.nl/projects/1/",
+        day=date(2027, 3, 5),
+    )
+    stamp = datetime(2027, 1, 11, 8, 0, tzinfo=ZoneInfo("UTC"))
+    event = Event()
+    event.add("uid", entry.uid)
+    event.add("summary", entry.summary)
+    event.add("description", entry.description)
+    event.add("categories", [entry.category])
+    event.add("url", entry.url)
+    event.add("dtstart", entry.day)
+    event.add("dtend", entry.day + timedelta(days=1))
+    event.add("dtstamp", stamp)
+    event.add("transp", "TRANSPARENT")
+    assert b"".join(entry.lines("20270111T080000Z")) == event.to_ical()
+
+
+def test_the_whole_feed_is_byte_for_byte_what_icalendar_would_write(client, alice):
+    from icalendar import Event
+
+    project = plan(alice, name="Webshop, new; really")
+    sent_invoice(alice, number="2027-0001", due=date(2027, 2, 10), total="1234.00")
+    raw = client.get(feed_url(alice)).content
+    parsed = Calendar.from_ical(raw)
+    rebuilt = Calendar()
+    for name in ("prodid", "version", "calscale", "method", "x-wr-calname", "x-wr-timezone"):
+        rebuilt.add(name, str(parsed[name]))
+    rebuilt.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    rebuilt.add("x-published-ttl", "PT1H")
+    for found in parsed.walk("VEVENT"):
+        event = Event()
+        for name in ("uid", "summary", "description", "url", "transp"):
+            event.add(name, str(found[name]))
+        event.add("categories", [str(c) for c in found["CATEGORIES"].cats])
+        for name in ("dtstart", "dtend", "dtstamp"):
+            event.add(name, found.decoded(name))
+        rebuilt.add_component(event)
+    assert len(parsed.walk("VEVENT")) == project.phases.count() + 1
+    assert raw == rebuilt.to_ical()
