@@ -1,0 +1,297 @@
+"""Query guards: a built page runs the same number of queries with a little data and with a lot.
+
+Each guard builds a page (``pages_built``: no page store) for a freelancer with one of everything
+the page lists, counts its queries, adds fourteen more of each and counts again. The counts must be
+equal, not "at most": a query that repeats per row (an N+1) makes the second count larger.
+
+Guards that live next to their views (project list and sections, bucket, time week, sent mail,
+invoice list, recurring list, calendar; pages served from the store in test_served_pages.py) are
+not repeated here. Client-link pages are in test_query_guards_public.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from contracts import invoices, payments, recurring, time_entries
+from contracts.banking import imports
+from contracts.models import Invoice, RecurringAgreement, RecurringLine
+from projects import acceptance as flow
+from projects.models import Acceptance, ChangeRequest, Project
+from tests.banking.helpers import ALICE_IBAN, camt053
+from tests.factories import (
+    BusinessProfileFactory,
+    ClientFactory,
+    ContactFactory,
+    PhaseFactory,
+    ProjectFactory,
+    RiskFactory,
+    ScopeItemFactory,
+    billable_project,
+    project_with_phases,
+)
+from tests.projects.test_acceptance import delivered_project
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_built")]
+
+AMS = ZoneInfo("Europe/Amsterdam")
+TODAY = date(2026, 11, 26)
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+MORE = 14  # one, then fifteen
+
+
+@pytest.fixture(autouse=True)
+def _no_pdfs(monkeypatch):
+    """Issued invoices without WeasyPrint: no page here reads a PDF, and the file stays fast."""
+    monkeypatch.setattr(invoices, "get_document", lambda reference: SimpleNamespace(content=b"%PDF-"))
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(datetime(2026, 11, 26, 10, 0, tzinfo=AMS), tick=False) as traveller:
+        yield traveller
+
+
+def queries(browser, url: str, **extra) -> tuple[list[str], str]:
+    """The SQL of one GET of ``url``, which must answer 200, and the page."""
+    with CaptureQueriesContext(connection) as captured:
+        response = browser.get(url, **EN, **extra)
+    assert response.status_code == 200, (url, response.status_code)
+    return [query["sql"] for query in captured.captured_queries], response.content.decode()
+
+
+def same_count(browser, url: str, grow, *, shows: str, **extra) -> int:
+    """Count ``url``'s queries, call ``grow()`` to add many more rows, count again; both equal.
+    ``shows``: a text of the last row added, to prove the large page lists the new rows."""
+    browser.get(url, **EN, **extra)  # warm up: content types, the CSRF cookie
+    one, _page = queries(browser, url, **extra)
+    grow()
+    many, page = queries(browser, url, **extra)
+    assert shows in page, f"{shows!r} is not on the large page"
+    assert len(many) == len(one), "\n".join(sql for sql in many if sql not in one) or "\n".join(many)
+    print(f"{url}: {len(one)} queries for one and for many")
+    return len(one)
+
+
+def two_sizes(browser, small: str, large: str, *, shows: str, **extra) -> int:
+    """The same page for a small and a large object (an import of 1 line and one of 28): equal counts."""
+    browser.get(small, **EN, **extra)  # warm up
+    one, _page = queries(browser, small, **extra)
+    many, page = queries(browser, large, **extra)
+    assert shows in page, f"{shows!r} is not on the large page"
+    assert len(many) == len(one), "\n".join(sql for sql in many if sql not in one) or "\n".join(many)
+    print(f"{small} / {large}: {len(one)} queries for either")
+    return len(one)
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+def invoiced_project(owner, client=None, *, n: int = 0, pay: bool = True) -> tuple[Project, Invoice]:
+    """A contracted, started project of ``client`` with an issued (overdue) invoice, partly paid,
+    a risk, a wish and an hour of time."""
+    BusinessProfileFactory(owner=owner)
+    if client is None:
+        project, phase = billable_project(owner, name=f"Client {n}")
+    else:
+        project = ProjectFactory(owner=owner, client=client, name=f"Project {n}")
+        phase = PhaseFactory(project=project, position=1, fixed_price=Decimal("1000.00"))
+    project.mark_contracted(owner)
+    phase.start(owner)
+    invoice = Invoice.objects.filter(phase=phase).first() or invoices.draft_for_phase(phase)
+    if invoice.status == Invoice.Status.DRAFT:
+        invoice = invoices.issue(invoice, actor=owner, today=TODAY - timedelta(days=60), send=False)
+    if pay:
+        payments.record_payment(invoice, amount=Decimal("10.00"), paid_on=TODAY, actor=owner, today=TODAY)
+    RiskFactory(project=project)
+    ChangeRequest.objects.create(project=project, title=f"Vink wens {n}")
+    time_entries.record_time(project, actor=owner, day=TODAY, hours=Decimal("1"), phase=phase, note=f"E{n}")
+    return project, invoice
+
+
+def everything(owner, count: int, start: int = 0) -> None:
+    """``count`` clients, each with a contact and an invoiced project."""
+    for n in range(start, start + count):
+        client = ClientFactory(owner=owner, name=f"Vink klant {n}")
+        ContactFactory(client=client, name=f"Vink contact {n}", is_budget_holder=True)
+        invoiced_project(owner, client, n=n)
+
+
+# -- clients ----------------------------------------------------------------------------------
+
+
+def test_client_detail(alice_client, alice):
+    client = ClientFactory(owner=alice)
+    ContactFactory(client=client, name="Contact 0", is_budget_holder=True)
+    invoiced_project(alice, client, n=0)
+    url = reverse("projects:client_detail", args=[client.pk])
+
+    def grow():
+        for n in range(1, 1 + MORE):
+            ContactFactory(client=client, name=f"Contact {n}")
+            invoiced_project(alice, client, n=n)
+
+    same_count(alice_client, url, grow, shows="Contact 14")
+
+
+def test_client_list(alice_client, alice):
+    everything(alice, 1)
+    same_count(
+        alice_client, reverse("projects:client_list"), lambda: everything(alice, MORE, start=1), shows="Vink klant 14"
+    )
+
+
+# -- dashboard and search ---------------------------------------------------------------------
+
+
+def test_dashboard_built(alice_client, alice):
+    everything(alice, 1)
+    same_count(alice_client, reverse("dashboard"), lambda: everything(alice, MORE, start=1), shows="Project 14")
+
+
+@pytest.mark.parametrize(
+    ("params", "shows"),
+    [
+        ({"q": "vink"}, "klant 14"),
+        ({"q": "vink", "type": "invoices"}, "2026-0015"),
+        ({"q": "vink", "type": "wishes"}, "wens 14"),
+    ],
+    ids=["page", "invoices", "wishes"],
+)
+def test_search_built(alice_client, alice, params, shows):
+    everything(alice, 1)
+    url = reverse("search") + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    same_count(alice_client, url, lambda: everything(alice, MORE, start=1), shows=shows)
+
+
+def test_search_dropdown_built(alice_client, alice):
+    everything(alice, 1)
+    grow = lambda: everything(alice, MORE, start=1)  # noqa: E731
+    same_count(alice_client, reverse("search") + "?q=vink", grow, HTTP_HX_REQUEST="true", shows="2026-0015")
+
+
+# -- evidence chain ----------------------------------------------------------------------------
+
+
+def accepted_by_client(owner, count: int) -> None:
+    """``count`` phases accepted by the client through their link: one chained evidence row each."""
+    for _n in range(count):
+        _project, first, jan = delivered_project(owner)
+        first.deliver(owner)
+        [request] = flow.send_acceptance_requests(first, actor=owner, contacts=[jan], note="Live")
+        seen = {"viewed_at": timezone.now().isoformat(), "ip": "192.0.2.1", "user_agent": "test"}
+        flow.decide(
+            request,
+            decision=Acceptance.Decision.ACCEPTED,
+            shown_hash=flow.snapshot_hash(flow.build_snapshot(request, today=TODAY)),
+            visit=seen,
+            meta=flow.Meta(at=timezone.now(), ip="192.0.2.1", user_agent="test"),
+            typed_name="Jan Jansen",
+        )
+
+
+def test_evidence_chain(alice_client, alice):
+    accepted_by_client(alice, 1)
+    same_count(
+        alice_client, reverse("evidence:chain"), lambda: accepted_by_client(alice, MORE), shows="15 entries checked"
+    )
+
+
+# -- bank imports ------------------------------------------------------------------------------
+
+
+def statement(owner, invoices_: list[Invoice], extra: int, name: str):
+    """A statement paying each of ``invoices_`` in part by its reference, plus ``extra`` lines naming none."""
+    entries = [
+        {"ref": f"{name}-{i}", "credit": True, "day": TODAY - timedelta(days=1), "amount": Decimal("5.00"),
+         "text": invoice.number, "rf": invoice.payment_reference}
+        for i, invoice in enumerate(invoices_)
+    ] + [
+        {"ref": f"{name}-x{i}", "credit": i % 2 == 0, "day": TODAY - timedelta(days=2), "amount": Decimal(7 + i),
+         "text": f"regel {i}"}
+        for i in range(extra)
+    ]  # fmt: skip
+    data = camt053(ALICE_IBAN, entries, start=TODAY - timedelta(days=30), end=TODAY, message_id=name)
+    return imports.import_statement(owner, data=data, file_name=f"{name}.xml")
+
+
+def open_invoices(owner, count: int, start: int) -> list[Invoice]:
+    return [invoiced_project(owner, n=n, pay=False)[1] for n in range(start, start + count)]
+
+
+def test_bank_import_detail(alice_client, alice):
+    small = statement(alice, open_invoices(alice, 1, 0), 1, "ONE")
+    large = statement(alice, open_invoices(alice, MORE, 1), MORE, "MANY")
+    assert large.transactions.count() == 2 * MORE
+    two_sizes(
+        alice_client,
+        reverse("banking:import_detail", args=[small.pk]),
+        reverse("banking:import_detail", args=[large.pk]),
+        shows="regel 13",
+    )
+
+
+def test_bank_unmatched_built(alice_client, alice):
+    statement(alice, open_invoices(alice, 1, 0), 1, "ONE")
+
+    def grow():
+        statement(alice, open_invoices(alice, MORE, 1), MORE, "MANY")
+
+    same_count(alice_client, reverse("banking:unmatched"), grow, shows="2026-0015")
+
+
+# -- recurring agreements ------------------------------------------------------------------------
+
+
+def agreement(owner, periods: int, lines: int) -> RecurringAgreement:
+    """A monthly agreement that has run ``periods`` months, with ``lines`` lines, its drafts made."""
+    client = ClientFactory(owner=owner, language="en")
+    start = date(2026, 12 - periods, 1) if periods < 12 else date(2026 - (periods // 12), 12 - periods % 12, 1)
+    made = RecurringAgreement.objects.create(
+        owner=owner, client=client, description="Hosting", period=RecurringAgreement.Period.MONTHLY,
+        start_date=start, draft_day=1, drafts_from=start,
+    )  # fmt: skip
+    for n in range(lines):
+        RecurringLine.objects.create(
+            agreement=made, description=f"Line {n}", quantity=Decimal("1"), unit="month", unit_price=Decimal("45.00")
+        )
+    recurring.sweep_recurring_invoices()
+    return made
+
+
+def test_recurring_detail(alice_client, alice):
+    BusinessProfileFactory(owner=alice)
+    small, large = agreement(alice, 1, 1), agreement(alice, 1 + MORE, 1 + MORE)
+    assert large.invoices.count() > small.invoices.count()
+    two_sizes(
+        alice_client,
+        reverse("contracts:recurring_detail", args=[small.pk]),
+        reverse("contracts:recurring_detail", args=[large.pk]),
+        shows="Line 14",
+    )
+
+
+# -- the plan editor ---------------------------------------------------------------------------
+
+
+def test_plan_editor(alice_client, alice):
+    small = project_with_phases(alice, 1)
+    large = project_with_phases(alice, 1 + MORE)
+    for phase in large.phases.all():
+        ScopeItemFactory.create_batch(MORE, phase=phase)
+    two_sizes(
+        alice_client,
+        reverse("projects:project_plan", args=[small.pk]),
+        reverse("projects:project_plan", args=[large.pk]),
+        shows="Scope item 14",
+    )
