@@ -19,16 +19,20 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client as BrowserClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from contracts import invoices, payments, recurring, time_entries
 from contracts.banking import imports
-from contracts.models import Invoice, RecurringAgreement, RecurringLine
+from contracts.models import ContractTemplate, HourlyRate, Invoice, RecurringAgreement, RecurringLine, SurchargeRule
+from contracts.seed import load_contract_templates
 from projects import acceptance as flow
 from projects.models import Acceptance, ChangeRequest, Project
 from tests.banking.helpers import ALICE_IBAN, camt053
+from tests.contracts.test_public_contract_summary import send as send_contract
+from tests.contracts.test_vat_return import BELGIAN, DUTCH, client_of, send
 from tests.factories import (
     BusinessProfileFactory,
     ClientFactory,
@@ -70,13 +74,15 @@ def queries(browser, url: str, **extra) -> tuple[list[str], str]:
     return [query["sql"] for query in captured.captured_queries], response.content.decode()
 
 
-def same_count(browser, url: str, grow, *, shows: str, **extra) -> int:
+def same_count(browser, url: str, grow, *, shows, **extra) -> int:
     """Count ``url``'s queries, call ``grow()`` to add many more rows, count again; both equal.
-    ``shows``: a text of the last row added, to prove the large page lists the new rows."""
+    ``shows``: a text of the last row added (or a function that finds it after ``grow``), to
+    prove the large page lists the new rows."""
     browser.get(url, **EN, **extra)  # warm up: content types, the CSRF cookie
     one, _page = queries(browser, url, **extra)
     grow()
     many, page = queries(browser, url, **extra)
+    shows = shows() if callable(shows) else shows
     assert shows in page, f"{shows!r} is not on the large page"
     assert len(many) == len(one), "\n".join(sql for sql in many if sql not in one) or "\n".join(many)
     print(f"{url}: {len(one)} queries for one and for many")
@@ -295,3 +301,119 @@ def test_plan_editor(alice_client, alice):
         reverse("projects:project_plan", args=[large.pk]),
         shows="Scope item 14",
     )
+
+
+# -- the books: VAT return, its boxes, ICP, the index and the export form -------------------------
+
+
+def quarter(owner, count: int, start: int = 0) -> None:
+    """``count`` invoices in Q3 2026: Dutch ones (21% and 9%), some credited, and EU reverse charge."""
+    dutch, belgian = client_of(owner, DUTCH), client_of(owner, BELGIAN)
+    for n in range(start, start + count):
+        day = date(2026, 7 + n % 3, 1 + n % 28)
+        if n % 3 == 2:
+            send(owner, belgian, day, [("1", "100.00", "21")], reverse_charge=True)
+        else:
+            invoice = send(owner, dutch, day, [("1", "100.00", "21"), ("2", "12.34", "9")])
+            if n % 5 == 0:
+                send(owner, dutch, day, [("-1", "100.00", "21")], credits=invoice)
+
+
+Q3 = "year=2026&period=q3"
+
+
+@pytest.mark.parametrize(
+    ("url", "shows"),
+    [
+        (reverse("contracts:vat_return") + "?" + Q3, "1a"),
+        (reverse("contracts:vat_box") + "?" + Q3 + "&box=1a", "domestic"),
+        (reverse("contracts:vat_box") + "?" + Q3, "any"),
+        (reverse("contracts:icp") + "?" + Q3, "BE"),
+        (reverse("contracts:books"), "VAT"),
+        (reverse("contracts:books_export"), "quarter"),
+    ],
+    ids=["vat-return", "vat-box-1a", "vat-box-all", "icp", "books-index", "books-export-form"],
+)
+def test_the_books(alice_client, alice, url, shows):
+    BusinessProfileFactory(owner=alice)
+    quarter(alice, 3)
+    latest = {
+        "domestic": lambda: Invoice.objects.filter(reverse_charge=False, kind=Invoice.Kind.INVOICE).latest("pk").number,
+        "any": lambda: Invoice.objects.latest("pk").number,
+    }
+    same_count(alice_client, url, lambda: quarter(alice, 3 * MORE, start=3), shows=latest.get(shows, shows))
+
+
+# -- rates and surcharges -----------------------------------------------------------------------
+
+
+def rates(owner, count: int, start: int = 0) -> None:
+    """``count`` own rates and ``count`` agreed with a client (not on the page: they must not cost a query)."""
+    client = ClientFactory(owner=owner)
+    for n in range(start, start + count):
+        day = date(2020, 1, 1) + timedelta(days=n)
+        HourlyRate.objects.create(owner=owner, valid_from=day, amount=Decimal("60.00") + n, reason=f"Reason {n}")
+        HourlyRate.objects.create(owner=owner, client=client, valid_from=day, amount=Decimal("90.00"), reason="c")
+
+
+def test_rates(alice_client, alice):
+    BusinessProfileFactory(owner=alice, floor_rate=Decimal("55.00"))
+    rates(alice, 1)
+    same_count(alice_client, reverse("contracts:rates"), lambda: rates(alice, MORE, start=1), shows=f"Reason {MORE}")
+
+
+def surcharges(owner, count: int, start: int = 0) -> None:
+    A = SurchargeRule.Applies
+    for n in range(start, start + count):
+        SurchargeRule.objects.create(
+            owner=owner, name=f"Day {n}", applies_to=A.NAMED_DAY, multiplier=Decimal("2.00"), month=1, day=n + 1
+        )
+
+
+def test_surcharges(alice_client, alice):
+    surcharges(alice, 1)
+    grow = lambda: surcharges(alice, MORE, start=1)  # noqa: E731
+    same_count(alice_client, reverse("contracts:surcharges"), grow, shows=f"Day {MORE}")
+
+
+# -- the contract page -----------------------------------------------------------------------------
+
+
+def contracted_project(owner, phases: int) -> Project:
+    """A project of ``phases`` phases (two scope items each) with the shipped contract sent to the client."""
+    load_contract_templates()
+    BusinessProfileFactory(owner=owner)
+    project = project_with_phases(owner, phases, first_deadline=date(2027, 3, 5), hourly_rate=Decimal("80.00"))
+    ContactFactory(client=project.client, name="Jan Jansen", email=f"jan{phases}@bakkerij.example")
+    freelancer = BrowserClient()
+    freelancer.force_login(owner)
+    send_contract(freelancer, project)
+    return project
+
+
+def test_contract_page(alice_client, alice):
+    small, large = contracted_project(alice, 1), contracted_project(alice, 1 + MORE)
+    two_sizes(
+        alice_client,
+        reverse("contracts:contract", args=[small.pk]),
+        reverse("contracts:contract", args=[large.pk]),
+        shows=f"Phase {1 + MORE}",
+    )
+
+
+# -- the admin: contract templates ---------------------------------------------------------------
+
+
+def templates(count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
+        ContractTemplate.objects.create(
+            owner=None, name=f"Template {n}", language="nl", general_terms_key="algemene-voorwaarden",
+            clause_keys=["scope", "payment"],
+        )  # fmt: skip
+
+
+def test_admin_contract_templates(admin_client):
+    load_contract_templates()
+    templates(1)
+    url = reverse("admin:contracts_contracttemplate_changelist")
+    same_count(admin_client, url, lambda: templates(MORE, start=1), shows=f"Template {MORE}")
