@@ -12,8 +12,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, ProtectedError, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, OuterRef, Prefetch, ProtectedError, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,12 +75,21 @@ def search_clients(owner, query: str) -> QuerySet[Client]:
             Q(name__icontains=query) | Q(email__icontains=query)
         )
         clients = clients.filter(Q(name__icontains=query) | Q(city__icontains=query) | Exists(matching_contacts))
+    # A subquery rather than a join and GROUP BY: counted for the page's rows only, and the
+    # paginator's count leaves it out (a count of the freelancer's clients, no join).
+    open_projects = (
+        Project.objects.filter(client=OuterRef("pk"), status__in=Project.OPEN_STATUSES)
+        .order_by()
+        .values("client")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return (
-        clients.annotate(open_projects=Count("projects", filter=Q(projects__status__in=Project.OPEN_STATUSES)))
+        clients.annotate(open_projects=Coalesce(Subquery(open_projects), 0))
         .prefetch_related(
             Prefetch("contacts", queryset=Contact.objects.filter(is_decision_maker=True), to_attr="decision_makers")
         )
-        .order_by(Lower("name"), "pk")  # Meta.ordering does not apply to an aggregating query
+        .order_by(Lower("name"), "pk")
     )
 
 
@@ -108,8 +117,11 @@ def contacts_context(client: Client, add_form: ContactForm | None = None) -> dic
 def client_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").replace("\x00", "").strip()  # a NUL byte is refused by PostgreSQL
     page = Paginator(search_clients(request.user, query), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    kinds = {value: str(label) for value, label in Client.Kind.choices}  # translated once, not per row
     for client in page:
         client.needs_a_talk = any(contact.needs_a_talk for contact in client.decision_makers)
+        client.kind_label = kinds.get(client.kind, client.kind)
+        client.url = reverse("projects:client_detail", args=[client.pk])
     context = {"page": page, "query": query}
     if wants_partial(request):
         return vary_on_htmx(render(request, "projects/client_list.html#results", context))
