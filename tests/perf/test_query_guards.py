@@ -11,6 +11,8 @@ not repeated here. Client-link pages are in test_query_guards_public.py.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -74,6 +76,16 @@ def queries(browser, url: str, **extra) -> tuple[list[str], str]:
     return [query["sql"] for query in captured.captured_queries], response.content.decode()
 
 
+def grown(one: list[str], many: list[str]) -> str:
+    """The queries the large page ran more often than the small one, with how many more times."""
+
+    def shape(sql: str) -> str:  # the same query for another object or list of ids
+        return re.sub(r"#(, #)+", "#, ...", re.sub(r"\b\d+\b", "#", sql))
+
+    extra = Counter(map(shape, many)) - Counter(map(shape, one))
+    return "\n".join(f"{times} more: {sql}" for sql, times in extra.most_common()) or "\n".join(many)
+
+
 def same_count(browser, url: str, grow, *, shows, **extra) -> int:
     """Count ``url``'s queries, call ``grow()`` to add many more rows, count again; both equal.
     ``shows``: a text of the last row added (or a function that finds it after ``grow``), to
@@ -84,7 +96,7 @@ def same_count(browser, url: str, grow, *, shows, **extra) -> int:
     many, page = queries(browser, url, **extra)
     shows = shows() if callable(shows) else shows
     assert shows in page, f"{shows!r} is not on the large page"
-    assert len(many) == len(one), "\n".join(sql for sql in many if sql not in one) or "\n".join(many)
+    assert len(many) == len(one), grown(one, many)
     print(f"{url}: {len(one)} queries for one and for many")
     return len(one)
 
@@ -95,7 +107,7 @@ def two_sizes(browser, small: str, large: str, *, shows: str, **extra) -> int:
     one, _page = queries(browser, small, **extra)
     many, page = queries(browser, large, **extra)
     assert shows in page, f"{shows!r} is not on the large page"
-    assert len(many) == len(one), "\n".join(sql for sql in many if sql not in one) or "\n".join(many)
+    assert len(many) == len(one), grown(one, many)
     print(f"{small} / {large}: {len(one)} queries for either")
     return len(one)
 
