@@ -177,6 +177,34 @@ def test_dashboard_built(alice_client, alice):
     same_count(alice_client, reverse("dashboard"), lambda: everything(alice, MORE, start=1), shows="Project 14")
 
 
+def every_card(owner, count: int, start: int = 0) -> None:
+    """``count`` rows for each of the dashboard's cards: overdue invoices, drafts, phases waiting for
+    the client, wishes waiting for a decision, high risks, decision makers to talk to, deadlines,
+    hours and the charts; the floor rate is set, so the pastimes card is worked out too."""
+    BusinessProfileFactory(owner=owner, floor_rate=Decimal("200.00"))
+    everything(owner, count, start)
+    for n in range(start, start + count):
+        project = Project.objects.get(owner=owner, name=f"Project {n}")
+        RiskFactory(project=project, likelihood=3, impact=3, description=f"High risk {n}")
+        ChangeRequest.objects.create(
+            project=project, title=f"Waiting wish {n}", status=ChangeRequest.Status.WAITING,
+            classification=ChangeRequest.Classification.EXTRA_COST,
+            cost=Decimal("300.00"), waiting_since=timezone.now(),
+        )  # fmt: skip
+        invoices.draft_for_phase(PhaseFactory(project=project, position=2, fixed_price=Decimal("500.00")))
+        _waiting, first, jan = delivered_project(owner)
+        first.deliver(owner)
+        flow.send_acceptance_requests(first, actor=owner, contacts=[jan], note="Live")
+
+
+def test_dashboard_every_card_built(alice_client, alice):
+    every_card(alice, 1)
+    page = queries(alice_client, reverse("dashboard"))[1]
+    for card in ("Waiting wish 0", "High risk 0", "Vink contact 0"):
+        assert card in page, card
+    same_count(alice_client, reverse("dashboard"), lambda: every_card(alice, MORE, start=1), shows="Waiting wish 5")
+
+
 @pytest.mark.parametrize(
     ("params", "shows"),
     [
