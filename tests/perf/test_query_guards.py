@@ -457,3 +457,19 @@ def test_admin_contract_templates(admin_client):
     templates(1)
     url = reverse("admin:contracts_contracttemplate_changelist")
     same_count(admin_client, url, lambda: templates(MORE, start=1), shows=f"Template {MORE}")
+
+
+# -- forms that list the freelancer's clients or imports ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["contracts:invoice_new", "projects:project_new", "contracts:recurring_new", "banking:upload"]
+)
+def test_forms_that_list_clients_or_imports(alice_client, alice, name):
+    def grow():
+        everything(alice, MORE, start=1)
+        statement(alice, [], MORE, "MANY")
+
+    everything(alice, 1)
+    statement(alice, [], 1, "ONE")
+    same_count(alice_client, reverse(name), grow, shows="MANY.xml" if name == "banking:upload" else "Vink klant 14")
