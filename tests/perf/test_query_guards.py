@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib import admin
 from django.db import connection
 from django.test import Client as BrowserClient
 from django.test.utils import CaptureQueriesContext
@@ -473,3 +474,38 @@ def test_forms_that_list_clients_or_imports(alice_client, alice, name):
     everything(alice, 1)
     statement(alice, [], 1, "ONE")
     same_count(alice_client, reverse(name), grow, shows="MANY.xml" if name == "banking:upload" else "Vink klant 14")
+
+
+# -- every changelist of the admin ----------------------------------------------------------------
+
+
+def a_bit_of_everything(owner, count: int, start: int) -> None:
+    """Rows for most of the admin's models: clients, projects, invoices, payments, evidence, mail,
+    contracts and their versions, agreements, bank lines, rates and surcharges."""
+    every_card(owner, count, start)
+    accepted_by_client(owner, count)
+    statement(owner, [], count, f"S{start}")
+    rates(owner, count, start)
+    surcharges(owner, count, start)
+    for _n in range(count):
+        agreement(owner, 1, 1)
+
+
+def test_every_admin_changelist(admin_client, alice, bob):
+    load_contract_templates()
+    contracted_project(bob, 1)
+    a_bit_of_everything(alice, 1, 0)
+    urls = {
+        f"{model._meta.app_label}.{model._meta.model_name}": reverse(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+        )
+        for model in admin.site._registry
+    }
+    for url in urls.values():  # warm up
+        admin_client.get(url, **EN)
+    one = {name: queries(admin_client, url)[0] for name, url in urls.items()}
+    a_bit_of_everything(alice, MORE, 1)
+    many = {name: queries(admin_client, url)[0] for name, url in urls.items()}
+    grew = {name: grown(one[name], many[name]) for name in urls if len(many[name]) != len(one[name])}
+    assert not grew, "\n\n".join(f"{name}:\n{sql}" for name, sql in grew.items())
+    print({name: len(sql) for name, sql in one.items()})
