@@ -20,7 +20,7 @@ from freelance.lib.pdf import render_pdf
 from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink, LinkUnavailable
 from freelance.outbox.notify import notify_client_then_freelancer
-from freelance.outbox.queue import DocumentRef, queue_email
+from freelance.outbox.queue import DocumentRef, queue_email, queue_emails
 from projects.models import Acceptance, AcceptanceRequest, Contact, Phase, history_message
 
 # -- what the client is shown, and its hash ---------------------------------------------
@@ -81,19 +81,31 @@ def send_acceptance_requests(
 def _issue(
     phase: Phase, contact: Contact, *, actor, note: str, deliverables: list[str], nudge: bool = False
 ) -> AcceptanceRequest:
-    project = phase.project
-    language = project.client.language
-    link, token = ClientLink.issue(
-        owner=project.owner,
-        purpose=ClientLink.Purpose.PHASE_ACCEPTANCE,
-        target=phase,
-        recipient_email=contact.email,
-        recipient_name=contact.name,
-        language=language,
-    )
+    link, token = ClientLink.issue(**_link_spec(phase, contact))
     request = AcceptanceRequest.objects.create(
         phase=phase, link=link, contact=contact, delivery_note=note, deliverables=deliverables, created_by=actor
     )
+    queue_email(**_request_mail(request, token, nudge=nudge))
+    return request
+
+
+def _link_spec(phase: Phase, contact: Contact) -> dict:
+    """``ClientLink.issue`` keyword arguments for a contact's link to accept the phase."""
+    project = phase.project
+    return {
+        "owner": project.owner,
+        "purpose": ClientLink.Purpose.PHASE_ACCEPTANCE,
+        "target": phase,
+        "recipient_email": contact.email,
+        "recipient_name": contact.name,
+        "language": project.client.language,
+    }
+
+
+def _request_mail(request: AcceptanceRequest, token: str, *, nudge: bool) -> dict:
+    """``queue_email`` keyword arguments: the request's link, mailed to its contact."""
+    phase, contact, link = request.phase, request.contact, request.link
+    project = phase.project
     context = {
         "request": request,
         "phase": phase,
@@ -104,16 +116,15 @@ def _issue(
         "expires_at": link.expires_at,
         "nudge": nudge,
     }
-    queue_email(
-        owner=project.owner,
-        to=[contact.email],
-        reply_to=[project.owner.email] if project.owner.email else [],
-        template="phase_acceptance_request",
-        context=context,
-        language=language,
-        kind="phase_acceptance_nudge" if nudge else "phase_acceptance_request",
-    )
-    return request
+    return {
+        "owner": project.owner,
+        "to": [contact.email],
+        "reply_to": [project.owner.email] if project.owner.email else [],
+        "template": "phase_acceptance_request",
+        "context": context,
+        "language": project.client.language,
+        "kind": "phase_acceptance_nudge" if nudge else "phase_acceptance_request",
+    }
 
 
 def resend(request: AcceptanceRequest, *, actor, nudge: bool = False) -> AcceptanceRequest:
@@ -133,6 +144,40 @@ def resend(request: AcceptanceRequest, *, actor, nudge: bool = False) -> Accepta
             deliverables=list(request.deliverables),
             nudge=nudge,
         )
+
+
+def resend_many(requests: list[AcceptanceRequest], *, actor, nudge: bool = False) -> list[AcceptanceRequest]:
+    """``resend`` for many requests, with the same queries for one as for five hundred.
+
+    One UPDATE revokes the old links, one INSERT each makes the new links and requests, and
+    the mails are queued together (``queue_emails``). Each request's phase should come with
+    its project's owner and client (``select_related``), or reading them costs a query each.
+    Refuses (RuleViolation, nothing sent) if ``resend`` would refuse any of them."""
+    for request in requests:
+        if request.phase.status != Phase.Status.DELIVERED:
+            raise RuleViolation(_("Only a delivered phase can be sent for acceptance."))
+        if request.contact is None or not request.contact.email:
+            raise RuleViolation(_("This contact has no email address any more."))
+    if not requests:
+        return []
+    with transaction.atomic():
+        ClientLink.revoke_many([request.link for request in requests], _("a new link was sent"))
+        issued = ClientLink.issue_many([_link_spec(request.phase, request.contact) for request in requests])
+        fresh = AcceptanceRequest.objects.bulk_create(
+            AcceptanceRequest(
+                phase=request.phase,
+                link=link,
+                contact=request.contact,
+                delivery_note=request.delivery_note,
+                deliverables=list(request.deliverables),
+                created_by=actor,
+            )
+            for request, (link, _token) in zip(requests, issued, strict=True)
+        )
+        queue_emails(
+            [_request_mail(request, token, nudge=nudge) for request, (_link, token) in zip(fresh, issued, strict=True)]
+        )
+    return fresh
 
 
 def revoke(request: AcceptanceRequest) -> bool:
@@ -273,6 +318,7 @@ __all__ = [
     "decide",
     "default_recipients",
     "resend",
+    "resend_many",
     "revoke",
     "send_acceptance_requests",
     "snapshot_hash",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from freelance.lib.formats import freelancer_name
 from freelance.lib.rules import RuleViolation
 from freelance.links.models import ClientLink
 from freelance.outbox.notify import notify_client_then_freelancer
-from freelance.outbox.queue import queue_email
+from freelance.outbox.queue import queue_email, queue_emails
 from projects.models import ChangeDecision, ChangeRequest, Contact, Phase, Project, ScopeItem, history_message
 
 CR = ChangeRequest
@@ -82,34 +82,82 @@ def beep(
             revoked_at=timezone.now(), revoked_reason="a newer link was sent"
         )
         for contact in contacts:
-            link, token = ClientLink.issue(
-                owner=project.owner,
-                purpose=ClientLink.Purpose.CHANGE_DECISION,
-                target=change_request,
-                recipient_email=contact.email,
-                recipient_name=contact.name,
-                language=project.client.language,
-            )
-            queue_email(
-                owner=project.owner,
-                to=[contact.email],
-                reply_to=[project.owner.email] if project.owner.email else [],
-                template="change_request_beep",
-                context={
-                    "wish": change_request,
-                    "project": project,
-                    "contact": contact,
-                    "freelancer": freelancer_name(project.owner),
-                    "url": ClientLink.url_for(token),
-                    "expires_at": link.expires_at,
-                    "placement": placement(change_request),
-                    "nudge": nudge,
-                },
-                language=project.client.language,
-                kind="change_request_nudge" if nudge else "change_request_beep",
-            )
+            link, token = ClientLink.issue(**_beep_link_spec(change_request, contact))
+            queue_email(**_beep_mail(change_request, contact, link, token, placement(change_request), nudge=nudge))
             links.append(link)
     return links
+
+
+def beep_many(wishes: list[ChangeRequest], *, actor, nudge: bool = False) -> dict[int, list[ClientLink]]:
+    """``beep`` each wish to its decision maker(s), with the same queries for one wish as for five hundred.
+
+    A wish ``beep`` would refuse (not waiting, no contact with an email address) is left out,
+    untouched: the sweep skips it quietly. Returns the new links per wish id. One query reads
+    the clients' contacts, at most two the wishes' placements, one UPDATE revokes the older
+    links, one INSERT makes the new ones, and the mails are queued together (``queue_emails``).
+    Each wish should come with its project's owner and client and its target phase
+    (``select_related``), or reading them costs a query each."""
+    waiting = [wish for wish in wishes if wish.status == CR.Status.WAITING]
+    prefetch_related_objects([wish.project.client for wish in waiting], "contacts")
+    asked = [(wish, wish.project.client.deciders()) for wish in waiting]
+    asked = [(wish, contacts) for wish, contacts in asked if contacts]
+    if not asked:
+        return {}
+    where = placements([wish for wish, _contacts in asked])
+    pairs = [(wish, contact) for wish, contacts in asked for contact in contacts]
+    links: dict[int, list[ClientLink]] = {wish.pk: [] for wish, _contacts in asked}
+    with transaction.atomic():
+        ClientLink.for_targets([wish for wish, _contacts in asked]).filter(ClientLink.usable()).update(
+            revoked_at=timezone.now(), revoked_reason="a newer link was sent"
+        )
+        issued = ClientLink.issue_many([_beep_link_spec(wish, contact) for wish, contact in pairs])
+        queue_emails(
+            [
+                _beep_mail(wish, contact, link, token, where[wish.pk], nudge=nudge)
+                for (wish, contact), (link, token) in zip(pairs, issued, strict=True)
+            ]
+        )
+        for (wish, _contact), (link, _token) in zip(pairs, issued, strict=True):
+            links[wish.pk].append(link)
+    return links
+
+
+def _beep_link_spec(change_request: ChangeRequest, contact: Contact) -> dict:
+    """``ClientLink.issue`` keyword arguments for a contact's link to decide on the wish."""
+    project = change_request.project
+    return {
+        "owner": project.owner,
+        "purpose": ClientLink.Purpose.CHANGE_DECISION,
+        "target": change_request,
+        "recipient_email": contact.email,
+        "recipient_name": contact.name,
+        "language": project.client.language,
+    }
+
+
+def _beep_mail(
+    change_request: ChangeRequest, contact: Contact, link: ClientLink, token: str, where: Placement, *, nudge: bool
+) -> dict:
+    """``queue_email`` keyword arguments: the beep (or its nudge) with the contact's link."""
+    project = change_request.project
+    return {
+        "owner": project.owner,
+        "to": [contact.email],
+        "reply_to": [project.owner.email] if project.owner.email else [],
+        "template": "change_request_beep",
+        "context": {
+            "wish": change_request,
+            "project": project,
+            "contact": contact,
+            "freelancer": freelancer_name(project.owner),
+            "url": ClientLink.url_for(token),
+            "expires_at": link.expires_at,
+            "placement": where,
+            "nudge": nudge,
+        },
+        "language": project.client.language,
+        "kind": "change_request_nudge" if nudge else "change_request_beep",
+    }
 
 
 # -- what the client is shown -----------------------------------------------------------
@@ -128,6 +176,33 @@ def placement(change_request: ChangeRequest) -> Placement:
         return Placement(phase, phase.position, phase.title)
     last = change_request.project.phases.aggregate(m=Max("position"))["m"] or 0
     return Placement(None, last + 1, _("Extra work"))
+
+
+def placements(wishes: list[ChangeRequest]) -> dict[int, Placement]:
+    """``placement`` for many wishes, by id: at most two queries (target phases not loaded yet,
+    the last position of the projects the wishes without a target would extend)."""
+    unloaded = [w.target_phase_id for w in wishes if w.target_phase_id and not CR.target_phase.is_cached(w)]
+    phases = Phase.objects.in_bulk(unloaded) if unloaded else {}
+    extending = {w.project_id for w in wishes if w.target_phase_id is None}
+    last = (
+        dict(
+            Phase.objects.filter(project_id__in=extending)
+            .order_by()
+            .values("project_id")
+            .annotate(m=Max("position"))
+            .values_list("project_id", "m")
+        )
+        if extending
+        else {}
+    )
+    found = {}
+    for wish in wishes:
+        if wish.target_phase_id is None:
+            found[wish.pk] = Placement(None, (last.get(wish.project_id) or 0) + 1, _("Extra work"))
+            continue
+        phase = phases.get(wish.target_phase_id) or wish.target_phase
+        found[wish.pk] = Placement(phase, phase.position, phase.title)
+    return found
 
 
 def swappable_items(project: Project) -> list[ScopeItem]:
@@ -344,4 +419,15 @@ def drop(change_request: ChangeRequest, *, actor, reason: str) -> None:
         )
 
 
-__all__ = ["Meta", "add_wish", "assess", "beep", "build_snapshot", "canonical", "check_swap", "classify", "decide"]
+__all__ = [
+    "Meta",
+    "add_wish",
+    "assess",
+    "beep",
+    "beep_many",
+    "build_snapshot",
+    "canonical",
+    "check_swap",
+    "classify",
+    "decide",
+]

@@ -9,7 +9,6 @@ profile in ``contracts``; the caller passes it in as ``settings_for`` (the site 
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from django.db.models import Case, DateField, F, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from freelance.lib.rules import RuleViolation
 from freelance.reminders.models import Reminder
 from freelance.reminders.sweeps import Due, SweepResult, freelancer_mail, next_nudge, sent_stages, walk
 from projects import acceptance, bucket
@@ -57,7 +55,7 @@ def effective_due_date():
 def sweep_acceptance_nudges(today: date, *, settings_for: SettingsFor) -> SweepResult:
     phases = Phase.objects.filter(
         status=Phase.Status.DELIVERED, delivered_at__isnull=False, project__status__in=WORKING
-    ).select_related("project__owner")
+    ).select_related("project__owner", "project__client")
 
     def plan(batch):
         sent = sent_stages(Reminder.Kind.ACCEPTANCE_NUDGE, [p.pk for p in batch])
@@ -78,20 +76,21 @@ def sweep_acceptance_nudges(today: date, *, settings_for: SettingsFor) -> SweepR
             if step is None:
                 continue
             requests = [r for r in pending[phase.pk] if r.contact and r.contact.email]
+            for request in requests:
+                request.phase = phase  # the batch's, with its project's owner and client
+            yield Due(owner_id=owner.pk, object_id=phase.pk, stage=step[0], due_on=step[1], item=requests)
 
-            def action(requests=requests):
-                for request in requests:
-                    acceptance.resend(request, actor=None, nudge=True)
+    def send(won):
+        # Every won claim's fresh links and mails at once: the same queries for 1 or 500 nudges.
+        acceptance.resend_many([request for due in won for request in due.item], actor=None, nudge=True)
 
-            yield Due(owner_id=owner.pk, object_id=phase.pk, stage=step[0], due_on=step[1], action=action)
-
-    return walk(phases, plan, Reminder.Kind.ACCEPTANCE_NUDGE, SweepResult())
+    return walk(phases, plan, Reminder.Kind.ACCEPTANCE_NUDGE, SweepResult(), prepare=send)
 
 
 def sweep_decision_nudges(today: date, *, settings_for: SettingsFor) -> SweepResult:
     wishes = ChangeRequest.objects.filter(
         status=ChangeRequest.Status.WAITING, waiting_since__isnull=False, project__status__in=(*WORKING, "proposal")
-    ).select_related("project__owner", "project__client")
+    ).select_related("project__owner", "project__client", "target_phase")
 
     def plan(batch):
         sent = sent_stages(Reminder.Kind.DECISION_NUDGE, [w.pk for w in batch])
@@ -102,21 +101,14 @@ def sweep_decision_nudges(today: date, *, settings_for: SettingsFor) -> SweepRes
             step = next_nudge(timezone.localdate(wish.waiting_since), days, sent[wish.pk], today)
             if step is None:
                 continue
-            yield Due(
-                owner_id=owner.pk,
-                object_id=wish.pk,
-                stage=step[0],
-                due_on=step[1],
-                action=lambda wish=wish: _beep_quietly(wish),
-            )
+            yield Due(owner_id=owner.pk, object_id=wish.pk, stage=step[0], due_on=step[1], item=wish)
 
-    return walk(wishes, plan, Reminder.Kind.DECISION_NUDGE, SweepResult())
+    def send(won):
+        # All at once; a wish without a contact with an email address any more is skipped
+        # quietly (its claim stays taken): the digest still lists the wish as waiting.
+        bucket.beep_many([due.item for due in won], actor=None, nudge=True)
 
-
-def _beep_quietly(wish) -> None:
-    # No contact with an email address any more: the digest still lists the wish as waiting.
-    with contextlib.suppress(RuleViolation):
-        bucket.beep(wish, actor=None, nudge=True)
+    return walk(wishes, plan, Reminder.Kind.DECISION_NUDGE, SweepResult(), prepare=send)
 
 
 # -- the freelancer's nudge ------------------------------------------------------------------

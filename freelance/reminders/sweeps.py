@@ -42,6 +42,7 @@ class Due:
     due_on: date
     mail: dict | None = None  # queue_email keyword arguments; rendered only if the claim is won
     action: Callable[[], object] | None = None  # instead of a mail: run if the claim is won
+    item: object = None  # what the sweep's `prepare` works on for this claim, if won (a batch at once)
 
 
 @dataclass
@@ -56,8 +57,10 @@ class SweepResult:
 def claim_and_send(kind: str, due: list[Due], prepare: Callable[[list[Due]], None] | None = None) -> tuple[int, int]:
     """Insert the claims, keep the ones this call won, queue their mails. Call in a transaction.
 
-    Returns (sent, lost). Queries: 2 for the claims, `prepare` (one, if given), 2 for the
-    mails, 1 to link them.
+    Returns (sent, lost). Queries: 2 for the claims, `prepare` (a fixed number, if given: it
+    gets the won claims at once, and may itself send what is due, as the client's nudges do
+    with their fresh links), 2 for the mails, 1 to link them. Only a `Due.action` costs
+    queries per claim.
     """
     if not due:
         return 0, 0
