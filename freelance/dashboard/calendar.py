@@ -38,6 +38,7 @@ from projects.models import DateKind, Phase, Project, ScheduledPhase
 
 PRODID = "-//Mijlpaal//Deadlines calendar//EN"
 WINDOW_DAYS = 365  # how far back the feed goes
+SCHEDULE_FIELDS = ("project", "position", "title", "status", "due_date", "accepted_at", "offset_amount", "offset_unit")
 
 
 def host() -> str:
@@ -171,10 +172,14 @@ def window_start(today: date) -> date:
 
 
 def phase_events(user, today: date) -> list[Entry]:
+    # Only the fields the schedule and the events read: a freelancer with many open projects
+    # builds hundreds of phases here, and each field is work per row.
+    phases = Phase.objects.only(*SCHEDULE_FIELDS).order_by("position")
     projects = (
         Project.objects.filter(owner=user, status__in=Project.OPEN_STATUSES)
         .select_related("client")
-        .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("position")))
+        .only("name", "first_deadline", "client__name")
+        .prefetch_related(Prefetch("phases", queryset=phases))
         .order_by("pk")
     )
     since = window_start(today)
