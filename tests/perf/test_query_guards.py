@@ -31,6 +31,7 @@ from contracts import invoices, payments, recurring, time_entries
 from contracts.banking import imports
 from contracts.models import ContractTemplate, HourlyRate, Invoice, RecurringAgreement, RecurringLine, SurchargeRule
 from contracts.seed import load_contract_templates
+from freelance.outbox.models import OutgoingAttachment, OutgoingEmail
 from projects import acceptance as flow
 from projects.models import Acceptance, ChangeRequest, Project
 from tests.banking.helpers import ALICE_IBAN, camt053
@@ -509,3 +510,40 @@ def test_every_admin_changelist(admin_client, alice, bob):
     grew = {name: grown(one[name], many[name]) for name in urls if len(many[name]) != len(one[name])}
     assert not grew, "\n\n".join(f"{name}:\n{sql}" for name, sql in grew.items())
     print({name: len(sql) for name, sql in one.items()})
+
+
+# -- one mail, and the pages that list nothing of the freelancer's data ------------------------------
+
+
+def test_a_sent_mail(alice_client, alice):
+    def mail(attachments: int) -> OutgoingEmail:
+        email = OutgoingEmail.objects.create(
+            owner=alice, to=["bea@client.example"], language="en", subject="Invoice", body_text="Attached."
+        )
+        for n in range(attachments):
+            OutgoingAttachment.objects.create(email=email, filename=f"file-{n}.pdf", data=b"%PDF-" * (n + 1))
+            OutgoingAttachment.objects.create(email=email, filename=f"stored-{n}.pdf", document=f"invoice:{n}")
+        return email
+
+    small, large = mail(1), mail(1 + MORE)
+    two_sizes(
+        alice_client,
+        reverse("outbox:detail", args=[small.pk]),
+        reverse("outbox:detail", args=[large.pk]),
+        shows=f"stored-{MORE}.pdf",
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "contracts:business_settings",
+        "calendar_settings",
+        "language_settings",
+        "two_factor",
+        "password_change",
+    ],
+)
+def test_settings_pages_do_not_read_the_freelancers_data(alice_client, alice, name):
+    everything(alice, 1)
+    same_count(alice_client, reverse(name), lambda: everything(alice, MORE, start=1), shows="</html>")
