@@ -207,6 +207,28 @@ def test_dashboard_every_card_built(alice_client, alice):
     same_count(alice_client, reverse("dashboard"), lambda: every_card(alice, MORE, start=1), shows="Waiting wish 5")
 
 
+def failed_mail(owner, count: int) -> None:
+    for n in range(count):
+        OutgoingEmail.objects.create(
+            owner=owner, to=[f"x{n}@client.example"], language="en", subject=f"Failed {n}", body_text=".",
+            status=OutgoingEmail.Status.FAILED,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["page", "background-status"])
+def test_dashboard_with_trouble_built(alice_client, alice, partial):
+    """With mail that gave up, the dashboard shows the background card (and polls it with htmx)."""
+    every_card(alice, 1)
+    failed_mail(alice, 1)
+    extra = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "background-status"} if partial else {}
+
+    def grow():
+        every_card(alice, MORE, start=1)
+        failed_mail(alice, MORE)
+
+    same_count(alice_client, reverse("dashboard"), grow, shows="15 emails could not be sent", **extra)
+
+
 @pytest.mark.parametrize(
     ("params", "shows"),
     [
