@@ -4,9 +4,16 @@ Each guard builds a page (``pages_built``: no page store) for a freelancer with 
 the page lists, counts its queries, adds fourteen more of each and counts again. The counts must be
 equal, not "at most": a query that repeats per row (an N+1) makes the second count larger.
 
-Guards that live next to their views (project list and sections, bucket, time week, sent mail,
-invoice list, recurring list, calendar; pages served from the store in test_served_pages.py) are
-not repeated here. Client-link pages are in test_query_guards_public.py.
+Here: the client page and list, the dashboard (every card, and with trouble), search, the evidence
+chain, bank imports and unmatched lines, a recurring agreement, the plan editor, the books (VAT
+return and boxes, ICP, index, export form), rates, surcharges, the contract page, the forms that
+list clients, a sent mail, the settings pages and every changelist of the admin. Guards that live
+next to their views (project list and sections, bucket, time week, sent mail list, invoice list and
+page, recurring list, calendar; pages served from the store in test_served_pages.py) are not
+repeated. Client-link pages are in test_query_guards_public.py.
+
+A failing guard prints the queries the large page ran more often, ids folded: the repeating one
+names the N+1.
 """
 
 from __future__ import annotations
