@@ -89,7 +89,7 @@ def grown(one: list[str], many: list[str]) -> str:
     """The queries the large page ran more often than the small one, with how many more times."""
 
     def shape(sql: str) -> str:  # the same query for another object or list of ids
-        return re.sub(r"#(, #)+", "#, ...", re.sub(r"\b\d+\b", "#", sql))
+        return re.sub(r"\(#(, #)*\)", "(#, ...)", re.sub(r"\b\d+\b", "#", sql))
 
     extra = Counter(map(shape, many)) - Counter(map(shape, one))
     return "\n".join(f"{times} more: {sql}" for sql, times in extra.most_common()) or "\n".join(many)
