@@ -34,6 +34,7 @@ GROUP_TITLES = {
 }
 GROUPS = tuple(GROUP_TITLES)
 NUMBER_DIGITS = 4  # invoice numbers are YYYY-NNNN (contracts.dutch_law.next_invoice_number)
+NUMBER_CHARACTERS = frozenset("0123456789-")
 
 
 def clean_query(raw: str) -> tuple[str, bool]:
@@ -83,7 +84,12 @@ def invoice_number_matches(query: str) -> Q:
 
 
 def invoices(owner, query: str) -> QuerySet[Invoice]:
-    matches = invoice_number_matches(query) | Q(client__name__icontains=query)
+    by_client = Q(client__in=Client.objects.filter(owner=owner, name__icontains=query))
+    # Invoice numbers are YYYY-NNNN (contracts.dutch_law.next_invoice_number): digits and a
+    # dash. A query with any other character (a name) can only match by client, so the
+    # database finds the freelancer's matching clients and then their invoices by index,
+    # instead of reading every invoice of the freelancer's years.
+    matches = invoice_number_matches(query) | by_client if NUMBER_CHARACTERS.issuperset(query) else by_client
     # client__owner: an invoice's client is its owner's, and saying so lets the database join
     # the freelancer's clients (by index) instead of hashing every client of the install.
     return (

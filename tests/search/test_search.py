@@ -99,6 +99,14 @@ def test_it_finds_invoices_by_client_name_drafts_included(alice_client, alice):
     assert "Draft invoice" in body
 
 
+def test_a_name_finds_invoices_through_the_matching_clients_not_by_reading_every_number(alice):
+    from freelance.search import query
+
+    sql = str(query.invoices(alice, "tandarts").query)
+    assert '"number"' not in sql.split("WHERE", 1)[1]  # numbers are YYYY-NNNN: a name never matches one
+    assert '"number"' in str(query.invoices(alice, "2026-0").query).split("WHERE", 1)[1]
+
+
 # -- only the user's own -----------------------------------------------------------------------
 
 
