@@ -45,7 +45,7 @@ def test_postgres_url_with_credentials_and_options():
         "6543",
         "mijlpaal",
     )
-    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off -c max_parallel_workers_per_gather=0"}
     assert db["CONN_MAX_AGE"] > 0, "connections are reused"
 
 
@@ -158,3 +158,5 @@ def test_postgresql_runs_without_jit_on_every_connection(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"

@@ -17,6 +17,9 @@ TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off", ""}
 
 
+PG_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0"
+
+
 class ConfigError(SystemExit):
     def __init__(self, name: str, problem: str) -> None:
         self.name = name
@@ -118,9 +121,10 @@ def parse_database_url(name: str, raw: str, *, base_dir: Path) -> dict:
             "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
-            # JIT compiles an aggregate over a few thousand rows for ~20 ms to save ~1 ms: a loss
-            # on every page of a web app. (?options=... in the URL replaces this.)
-            "OPTIONS": {"options": "-c jit=off", **options},
+            # JIT compiles an aggregate over a few thousand rows for ~20 ms to save ~1 ms, and a
+            # parallel plan starts workers for ~10 ms to share a few ms of scanning: both losses
+            # on the short queries of a web page. (?options=... in the URL replaces this.)
+            "OPTIONS": {"options": PG_OPTIONS, **options},
         }
     raise ConfigError(name, f"expected a sqlite:/// or postgres:// URL, got {redact(raw)!r}")
 
