@@ -687,6 +687,10 @@ class Role(models.TextChoices):
     DEVELOPER = "developer", _("Developer")
 
 
+# Billable hours at a rate that are on no invoice yet (``contracts.time_entries.UNBILLED``).
+UNBILLED_TIME = Q(billable=True, invoice_line__isnull=True, hourly_rate__isnull=False)
+
+
 class TimeEntry(models.Model):
     """Hours worked, by role. The rate and any surcharge are fixed when the entry is saved."""
 
@@ -736,7 +740,11 @@ class TimeEntry(models.Model):
         verbose_name = _("time entry")
         verbose_name_plural = _("time entries")
         ordering = ["-date", "-started_at", "-pk"]
-        indexes = [models.Index(fields=["owner", "date"], include=["role", "hours"], name="time_owner_date_hours")]
+        indexes = [
+            models.Index(fields=["owner", "date"], include=["role", "hours"], name="time_owner_date_hours"),
+            # The few unbilled hours among ten years of billed ones ("ready to invoice").
+            models.Index(fields=["owner", "project"], condition=UNBILLED_TIME, name="time_owner_unbilled"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(hours__gt=0, hours__lte=24), name="time_hours_range"),
             models.CheckConstraint(condition=Q(absorbed=False) | Q(billable=False), name="time_absorbed_not_billable"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q
+from django.db.models import DecimalField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts.models import (
+    UNBILLED_TIME,
     Role,
     SurchargeRule,
     TimeEntry,
@@ -123,7 +124,7 @@ def delete_time(entry: TimeEntry) -> None:
 
 
 # Billable hours with a rate that are on no invoice yet: the one definition of unbilled time.
-UNBILLED = Q(billable=True, invoice_line__isnull=True, hourly_rate__isnull=False)
+UNBILLED = UNBILLED_TIME  # an index holds exactly these rows (contracts.models.TimeEntry.Meta)
 
 
 def unbilled_time(project: Project, phase: Phase | None = None) -> list[TimeEntry]:

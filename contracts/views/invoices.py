@@ -182,19 +182,19 @@ class InvoiceRow:
     created_on: date
 
 
-def ready_to_invoice(owner) -> QuerySet[Project]:
+def ready_to_invoice(owner, limit: int | None = None) -> QuerySet[Project]:
     """Projects with billable hours or paid wishes that are on no invoice yet (the same
-    selection as ``invoices.draft_for_unbilled``), in one query."""
+    selection as ``invoices.draft_for_unbilled``), in one query; the first ``limit`` by name."""
     # Two owner-scoped lists of project ids. With an OR of two EXISTS, PostgreSQL hashed every
     # paid wish of the whole install (130-180 ms at a thousand freelancers) instead of this owner's.
     with_time = TimeEntry.objects.filter(time_entries.UNBILLED, owner=owner).values("project_id")
     with_wishes = ChangeRequest.objects.filter(invoices.UNBILLED_WISHES, project__owner=owner).values("project_id")
-    return (
-        Project.objects.filter(owner=owner)
-        .filter(Q(pk__in=with_time) | Q(pk__in=with_wishes))
-        .select_related("client")
-        .order_by("name", "pk")
-    )
+    ready = Project.objects.filter(owner=owner).filter(Q(pk__in=with_time) | Q(pk__in=with_wishes))
+    if limit is not None:
+        # Chosen (and cut to ``limit``) before the clients are joined: joined first, the planner
+        # hashed every client of the install to find the few it needed.
+        ready = Project.objects.filter(pk__in=ready.order_by("name", "pk").values("pk")[:limit])
+    return ready.select_related("client").order_by("name", "pk")
 
 
 READY_SHOWN = 10
@@ -203,7 +203,7 @@ READY_SHOWN = 10
 def ready_context(owner) -> dict:
     """The first projects ready to invoice, and whether there are more: after ten years there may
     be a thousand projects with an hour nobody billed, and the page must not list them all."""
-    ready = list(ready_to_invoice(owner)[: READY_SHOWN + 1])
+    ready = list(ready_to_invoice(owner, limit=READY_SHOWN + 1))
     return {"ready": ready[:READY_SHOWN], "more_ready": len(ready) > READY_SHOWN}
 
 
