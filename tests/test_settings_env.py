@@ -45,7 +45,10 @@ def test_postgres_url_with_credentials_and_options():
         "6543",
         "mijlpaal",
     )
-    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off -c max_parallel_workers_per_gather=0"}
+    assert db["OPTIONS"] == {
+        "sslmode": "require",
+        "options": "-c jit=off -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1",
+    }
     assert db["CONN_MAX_AGE"] > 0, "connections are reused"
 
 
@@ -160,3 +163,5 @@ def test_postgresql_runs_without_jit_on_every_connection(db):
         assert cursor.fetchone()[0] == "off"
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
