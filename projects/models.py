@@ -274,6 +274,8 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-created_at"]
+        # The project list, newest first: one page read in order, not ten years sorted.
+        indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="project_owner_newest")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="stopped") | ~Q(stopped_reason=""), name="project_stopped_needs_reason"
