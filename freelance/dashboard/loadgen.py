@@ -473,7 +473,7 @@ class Freelancer:
             stopped_reason="De klant kiest voorlopig een andere richting." if status == "stopped" else "",
             created_at=self.at(start, 9),
         )
-        plan = self.timeline(project, n_phases, start, status)
+        plan = self.timeline(project, n_phases, start, status, waiting=index == self.n_projects - self.n_active)
         phases = []
         for position, step in enumerate(plan, start=1):
             price = _money(rng.randint(8, 60) * 100) if fixed else None
@@ -509,8 +509,9 @@ class Freelancer:
             self.contract(project, status)
         self.w.maybe_flush()
 
-    def timeline(self, project: dict, n: int, start: date, status: str) -> list[dict]:
-        """Dates and statuses of the phases, consistent with the project's status."""
+    def timeline(self, project: dict, n: int, start: date, status: str, *, waiting: bool = False) -> list[dict]:
+        """Dates and statuses of the phases, consistent with the project's status; ``waiting``: the
+        current phase is delivered and waits for the client (the oldest active project has one)."""
         rng = self.rng
         if status in ("proposal", "contracted"):
             deadline = self.today + timedelta(days=rng.randint(20, 90))
@@ -533,6 +534,8 @@ class Freelancer:
         else:
             done = rng.randint(0, n - 1)
         current = rng.choices(["in_progress", "delivered", "changes_requested"], [0.45, 0.4, 0.15])[0]
+        if waiting:
+            current = "delivered"
         steps, cursor = [], self.at(start, 9, rng.randint(0, 59))
         previous_accepted = None
         for position in range(1, n + 1):

@@ -65,6 +65,9 @@ def test_the_shape_follows_the_issue_and_the_pages_work():
     acceptance = Acceptance.objects.filter(request__phase__project__owner=longtime).first()
     assert acceptance.snapshot["client"], "the snapshot names the client, as the app's does"
     for user in (longtime, small):
+        # Each has a phase the client can still accept (the benchmark's acceptance page).
+        waiting = Phase.objects.filter(project__owner=user, project__status="active", status="delivered")
+        assert waiting.filter(acceptance_requests__link__used_at__isnull=True).exists(), user
         chain = verify_chain(user.pk)
         assert chain.ok and chain.checked > 0, chain.first_broken
 
@@ -81,3 +84,11 @@ def test_the_shape_follows_the_issue_and_the_pages_work():
         assert browser.get(url).status_code == 200, url
     other = login("hosted0001")
     assert other.get(targets["active_project_url"]).status_code == 404
+
+
+@pytest.mark.parametrize("seed", ["2", "3", "4", "5"])
+def test_whatever_the_seed_each_freelancer_has_a_phase_waiting_for_the_client(seed):
+    generate("--seed", seed)
+    for username in ("longtime", "small"):
+        waiting = Phase.objects.filter(project__owner__username=username, project__status="active", status="delivered")
+        assert waiting.filter(acceptance_requests__link__used_at__isnull=True).exists(), username
