@@ -178,6 +178,24 @@ def test_client_list(alice_client, alice):
     )
 
 
+def test_client_list_search_as_you_type(alice_client, alice):
+    """The htmx partial the search box asks for while typing: only the results."""
+    everything(alice, 1)
+    url = reverse("projects:client_list") + "?q=Vink"
+    count = same_count(
+        alice_client,
+        url,
+        lambda: everything(alice, MORE, start=1),
+        shows="Vink klant 14",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="client-results",
+    )
+    assert (
+        "<html" not in alice_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="client-results").content.decode()
+    )
+    assert count <= 4
+
+
 # -- dashboard and search ---------------------------------------------------------------------
 
 
