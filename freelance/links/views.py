@@ -56,9 +56,14 @@ def client_facing(referrer_policy: str):
 
 def activate_language(request: HttpRequest, link: ClientLink | None) -> None:
     """The client's language, unless they chose another with the switch."""
+    use_language(request, link.language if link else None)
+
+
+def use_language(request: HttpRequest, client_language: str | None) -> None:
+    """``client_language`` (the link's), unless the client chose another with the switch."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    language = chosen if chosen in dict(settings.LANGUAGES) else (link.language if link else None)
-    if language:
+    language = chosen if chosen in dict(settings.LANGUAGES) else client_language
+    if language in dict(settings.LANGUAGES):
         translation.activate(language)
         request.LANGUAGE_CODE = language
 
@@ -204,11 +209,7 @@ def served_again(request: HttpRequest, visit: dict | None) -> HttpResponse | Non
         return None
     if expires <= timezone.now().timestamp():
         return None
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    language = chosen if chosen in dict(settings.LANGUAGES) else visit["language"]
-    if language in dict(settings.LANGUAGES):
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
+    use_language(request, visit["language"])
     return pagecache.stored(request, name=stored_name(link_pk, expires), owner=owner)
 
 
