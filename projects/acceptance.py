@@ -90,16 +90,7 @@ def _issue(
 
 
 def _link_spec(phase: Phase, contact: Contact) -> dict:
-    """``ClientLink.issue`` keyword arguments for a contact's link to accept the phase."""
-    project = phase.project
-    return {
-        "owner": project.owner,
-        "purpose": ClientLink.Purpose.PHASE_ACCEPTANCE,
-        "target": phase,
-        "recipient_email": contact.email,
-        "recipient_name": contact.name,
-        "language": project.client.language,
-    }
+    return contact.link_fields(phase.project, ClientLink.Purpose.PHASE_ACCEPTANCE, phase)
 
 
 def _request_mail(request: AcceptanceRequest, token: str, *, nudge: bool) -> dict:

@@ -123,16 +123,7 @@ def beep_many(wishes: list[ChangeRequest], *, actor, nudge: bool = False) -> dic
 
 
 def _beep_link_spec(change_request: ChangeRequest, contact: Contact) -> dict:
-    """``ClientLink.issue`` keyword arguments for a contact's link to decide on the wish."""
-    project = change_request.project
-    return {
-        "owner": project.owner,
-        "purpose": ClientLink.Purpose.CHANGE_DECISION,
-        "target": change_request,
-        "recipient_email": contact.email,
-        "recipient_name": contact.name,
-        "language": project.client.language,
-    }
+    return contact.link_fields(change_request.project, ClientLink.Purpose.CHANGE_DECISION, change_request)
 
 
 def _beep_mail(

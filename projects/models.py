@@ -198,6 +198,18 @@ class Contact(models.Model):
             return True
         return timezone.localdate() - self.last_spoken_on > timedelta(weeks=DECISION_MAKER_NUDGE_WEEKS)
 
+    def link_fields(self, project: Project, purpose: str, target: models.Model) -> dict:
+        """``ClientLink.issue`` keyword arguments for this contact's link about ``target`` in
+        ``project``: the freelancer's, in the client's language."""
+        return {
+            "owner": project.owner,
+            "purpose": purpose,
+            "target": target,
+            "recipient_email": self.email,
+            "recipient_name": self.name,
+            "language": project.client.language,
+        }
+
 
 # -- projects and phases --------------------------------------------------------------
 

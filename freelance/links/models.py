@@ -80,29 +80,10 @@ class ClientLink(models.Model):
         return reverse("links:page", args=[self.public_id])
 
     @classmethod
-    def issue(
-        cls,
-        *,
-        owner,
-        purpose: str,
-        target: models.Model,
-        recipient_email: str = "",
-        recipient_name: str = "",
-        language: str = "nl",
-        lifetime: timedelta | None = None,
-        single_use: bool = True,
-    ) -> tuple[ClientLink, str]:
-        """Create a link; returns it with the raw token, which is never stored."""
-        link, token = cls.build(
-            owner=owner,
-            purpose=purpose,
-            target=target,
-            recipient_email=recipient_email,
-            recipient_name=recipient_name,
-            language=language,
-            lifetime=lifetime,
-            single_use=single_use,
-        )
+    def issue(cls, **fields) -> tuple[ClientLink, str]:
+        """Create a link (``build``'s keyword arguments); returns it with the raw token, which is
+        never stored."""
+        link, token = cls.build(**fields)
         link.save(force_insert=True)
         return link, token
 
@@ -120,7 +101,8 @@ class ClientLink(models.Model):
         single_use: bool = True,
         now=None,
     ) -> tuple[ClientLink, str]:
-        """An unsaved link (what ``issue`` stores) with its raw token, for ``issue_many``."""
+        """An unsaved link (what ``issue`` stores) with its raw token, for ``issue_many``; it
+        expires after ``lifetime`` (CLIENT_LINK_DAYS by default)."""
         token = new_token()
         now = now or timezone.now()
         link = cls(
