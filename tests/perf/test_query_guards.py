@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib import admin
 from django.db import connection
 from django.test import Client as BrowserClient
@@ -57,24 +55,12 @@ from tests.factories import (
 )
 from tests.projects.test_acceptance import delivered_project
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_built")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_built", "_no_pdfs", "frozen")]
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TODAY = date(2026, 11, 26)
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 MORE = 14  # one, then fifteen
-
-
-@pytest.fixture(autouse=True)
-def _no_pdfs(monkeypatch):
-    """Issued invoices without WeasyPrint: no page here reads a PDF, and the file stays fast."""
-    monkeypatch.setattr(invoices, "get_document", lambda reference: SimpleNamespace(content=b"%PDF-"))
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 11, 26, 10, 0, tzinfo=AMS), tick=False) as traveller:
-        yield traveller
 
 
 def queries(browser, url: str, **extra) -> tuple[list[str], str]:

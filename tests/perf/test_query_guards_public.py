@@ -7,13 +7,11 @@ first, as a client does. See test_query_guards.py for the freelancer's pages.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client as BrowserClient
 from django.urls import reverse
 
@@ -25,21 +23,10 @@ from tests.contracts.test_public_contract_summary import a_project, send
 from tests.factories import ContactFactory, ScopeItemFactory, billable_project, project_with_phases
 from tests.perf.test_query_guards import two_sizes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_built")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_built", "_no_pdfs", "frozen")]
 
 AMS = ZoneInfo("Europe/Amsterdam")
 MORE = 14  # one, then fifteen
-
-
-@pytest.fixture(autouse=True)
-def _no_pdfs(monkeypatch):
-    monkeypatch.setattr(invoices, "get_document", lambda reference: SimpleNamespace(content=b"%PDF-"))
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 11, 26, 10, 0, tzinfo=AMS), tick=False) as traveller:
-        yield traveller
 
 
 def opened(browser: BrowserClient, token: str) -> str:
