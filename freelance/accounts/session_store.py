@@ -35,7 +35,7 @@ class _Redis:
 
     def get(self, key, default=None):
         try:
-            raw = pagecache._redis()[0].get(self._key(key))
+            raw = pagecache.client().get(self._key(key))
         except CACHE_ERRORS:
             return default
         if raw is None:
@@ -49,21 +49,21 @@ class _Redis:
         seconds = CACHE_SECONDS if timeout is None else min(int(timeout), CACHE_SECONDS)
         try:
             if seconds <= 0:
-                pagecache._redis()[0].delete(self._key(key))
+                pagecache.client().delete(self._key(key))
             else:
-                pagecache._redis()[0].set(self._key(key), pickle.dumps(value), ex=seconds)
+                pagecache.client().set(self._key(key), pickle.dumps(value), ex=seconds)
         except CACHE_ERRORS:
             logger.warning("Could not keep a session in Redis; it is read from the database")
 
     def delete(self, key) -> None:
         try:
-            pagecache._redis()[0].delete(self._key(key))
+            pagecache.client().delete(self._key(key))
         except CACHE_ERRORS:
             logger.warning("Could not remove a session from Redis; its copy there ends within %ss", CACHE_SECONDS)
 
     def __contains__(self, key) -> bool:
         try:
-            return bool(pagecache._redis()[0].exists(self._key(key)))
+            return bool(pagecache.client().exists(self._key(key)))
         except CACHE_ERRORS:
             return False
 

@@ -98,6 +98,11 @@ def _redis():
     return found
 
 
+def client() -> redis.Redis:
+    """The process's Redis client for the cache's location (sessions use it too)."""
+    return _redis()[0]
+
+
 class Scope:
     """The writes of one request or task: whose stamp they bump, and whether any happened."""
 
